@@ -1,0 +1,509 @@
+"""The best-estimate policy: a pure function from a figure's claims to its estimate.
+
+Models here are the policy's inputs (`ClaimView`: a claim with its current standing) and
+its output (`FigureEstimate` with `Provenance`). docs/estimation.md states the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from ledger.domain.model import FigureKind
+from ledger.domain.quantity import Quantity
+from ledger.domain.values import Number
+
+POLICY_VERSION = "2026.11-1"
+
+
+class ClaimStatus(StrEnum):
+    """Where a claim stands after the compensating events recorded against it."""
+
+    ACTIVE = "active"
+    DISPUTED = "disputed"  # questioned; still counted, flagged
+    RETRACTED = "retracted"  # the issuer withdrew it
+    SUPERSEDED = "superseded"  # the same origin published a newer figure
+    REFUTED = "refuted"  # shown false
+    CORRECTED = "corrected"  # our extraction was wrong; a replacement claim exists
+
+    @property
+    def counts(self) -> bool:
+        """Whether a claim in this standing still counts as evidence."""
+        return self in (ClaimStatus.ACTIVE, ClaimStatus.DISPUTED)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ClaimView(_Model):
+    """A claim as the read model holds it: what was asserted, and where it stands now.
+
+    `root_claim_id` / `root_origin`: the end of its `derived_from` chain (itself and its
+    own origin when it relays nothing). `withdrawn_via`: the id of a withdrawn
+    (retracted/refuted/corrected) claim up its chain, when it rests on one. `replaced_by`:
+    the `replacement` named by the superseding or correcting event, when there is one.
+    """
+
+    claim_id: str
+    report_id: str
+    figure: str
+    value: str
+    quantity: Quantity
+    as_of: date | datetime
+    origin: str
+    outlet: str
+    published_at: datetime
+    derived_from: str | None = None
+    quote: str = ""
+    position: int
+    root_claim_id: str
+    root_origin: str
+    status: ClaimStatus = ClaimStatus.ACTIVE
+    status_by: str | None = None
+    status_reason: str | None = None
+    status_position: int | None = None
+    disputed_by: tuple[str, ...] = ()
+    withdrawn_via: str | None = None
+    replaced_by: str | None = None  # the replacement claim of a superseded/corrected claim
+
+
+class EstimateStatus(StrEnum):
+    """The standing of a figure's estimate."""
+
+    CONSISTENT = "consistent"  # two or more independent origins whose intervals overlap
+    SINGLE_ORIGIN = "single-origin"  # all counted claims come from one independent origin
+    CONFLICTING = "conflicting"  # counted intervals do not overlap; best withheld
+    RETRACTED = "retracted"  # claims exist but none counts any more; best is null
+    NO_DATA = "no data"  # no claim was ever made
+
+
+class ClaimUse(_Model):
+    """One claim in a provenance: counted or not, and the reason, in words."""
+
+    claim_id: str
+    report_id: str
+    origin: str
+    outlet: str
+    value: str
+    low: Number
+    high: Number | None
+    as_of: date | datetime
+    published_at: datetime
+    status: ClaimStatus
+    counted: bool
+    reason: str
+    flags: tuple[str, ...] = ()
+
+
+class EventRef(_Model):
+    """The event that last changed an estimate."""
+
+    position: int
+    event_type: str
+    event_id: str
+    recorded_at: datetime
+
+
+class Provenance(_Model):
+    """Why an estimate is what it is."""
+
+    used: tuple[ClaimUse, ...] = ()
+    excluded: tuple[ClaimUse, ...] = ()
+    origins: tuple[str, ...] = ()  # independent origins (top-level bodies) of counted claims
+    statement_origins: tuple[str, ...] = ()  # the origins whose latest statements counted
+    reports: tuple[str, ...] = ()  # distinct reports behind counted claims
+    derivation: tuple[tuple[str, str], ...] = ()  # (relay claim id, the claim it relays)
+    conflict: tuple[str, ...] = ()  # the smallest incompatible set of claim ids
+    policy_version: str = POLICY_VERSION
+    lexicon_versions: tuple[str, ...] = ()
+    changed_by: EventRef | None = None
+
+    @property
+    def summary(self) -> str:
+        """E.g. "4 claims in 2 reports, 1 independent origin"."""
+
+        def n(count: int, word: str) -> str:
+            return f"{count} {word}{'' if count == 1 else 's'}"
+
+        return (
+            f"{n(len(self.used), 'claim')} in {n(len(self.reports), 'report')}, "
+            f"{n(len(self.origins), 'independent origin')}"
+        )
+
+
+class FigureEstimate(_Model):
+    """low / best / high for one figure, its status and provenance.
+
+    `high` None with `low` set means open above (∞). All three are None for "no data" and
+    "retracted" — never 0. Always low ≤ best ≤ high where present.
+    """
+
+    figure: str
+    unit: str
+    kind: FigureKind
+    low: Number | None = None
+    best: Number | None = None
+    high: Number | None = None
+    status: EstimateStatus
+    as_of: date | datetime | None = None
+    provenance: Provenance
+    position: int = 0
+
+
+class FigureInfo(_Model):
+    """What the policy needs to know about the figure itself."""
+
+    figure: str
+    unit: str
+    kind: FigureKind
+
+
+def estimate_figure(
+    figure: FigureInfo,
+    claims: Sequence[ClaimView],
+    independence: Mapping[str, str],
+) -> FigureEstimate:
+    """The estimate of `figure` from all its claims (counted or not).
+
+    `independence` maps a source id to its top-level body (itself when it has no parent).
+    The steps, each a helper below, are those of docs/estimation.md: keep the claims that
+    count, collapse them into one latest statement per effective origin, apply the
+    cumulative/level rule, intersect the statements, then pick the best point inside.
+    The result does not depend on the order of `claims`.
+    """
+    ordered = sorted(claims, key=_by_position)
+    by_id = {claim.claim_id: claim for claim in ordered}
+    counted: list[ClaimView] = []
+    excluded: list[ClaimUse] = []
+    for claim in ordered:
+        reason = _why_not_counted(claim, by_id)
+        if reason is None:
+            counted.append(claim)
+        else:
+            excluded.append(_use(claim, counted=False, reason=reason))
+
+    statements, superseded = _latest_statements(counted)
+    statements, stale = _apply_timing(figure.kind, statements)
+    excluded += superseded + stale
+    base = Provenance(
+        excluded=tuple(sorted(excluded, key=_use_order)),
+        derivation=tuple((c.claim_id, c.derived_from) for c in ordered if c.derived_from),
+        lexicon_versions=tuple(sorted({c.quantity.lexicon_version for c in ordered})),
+    )
+    if not statements:
+        status = EstimateStatus.RETRACTED if ordered else EstimateStatus.NO_DATA
+        return FigureEstimate(
+            figure=figure.figure,
+            unit=figure.unit,
+            kind=figure.kind,
+            status=status,
+            provenance=base,
+        )
+
+    def body(source: str) -> str:
+        return independence.get(source, source)
+
+    combined = _combine(statements)
+    bodies = {body(statement.origin) for statement in statements}
+    if combined.conflict:
+        status, best = EstimateStatus.CONFLICTING, None
+    else:
+        status = EstimateStatus.SINGLE_ORIGIN if len(bodies) == 1 else EstimateStatus.CONSISTENT
+        best = _best(statements, combined, body)
+    used = [
+        _use(claim, counted=True, reason=_why_counted(claim, statement, combined.latest))
+        .model_copy(update={"flags": _flags(claim, combined.conflict)})
+        for statement in statements
+        for claim in statement.claims
+    ]
+    provenance = base.model_copy(
+        update={
+            "used": tuple(sorted(used, key=_use_order)),
+            "origins": tuple(sorted(bodies)),
+            "statement_origins": tuple(sorted(s.origin for s in statements)),
+            "reports": tuple(sorted({use.report_id for use in used})),
+            "conflict": combined.conflict,
+        }
+    )
+    return FigureEstimate(
+        figure=figure.figure,
+        unit=figure.unit,
+        kind=figure.kind,
+        low=combined.low,
+        best=best,
+        high=combined.high,
+        status=status,
+        as_of=combined.latest,
+        provenance=provenance,
+    )
+
+
+# Hedges whose stated number is the writer's value or a floor the count reaches. "Up to N"
+# and "fewer than N" state a ceiling: taking it as the best point would be the least
+# conservative reading, so their numbers are never candidates (docs/estimation.md).
+_POINT_HEDGES = frozenset(
+    {Hedge.EXACT, Hedge.ROUND, Hedge.AROUND, Hedge.AT_LEAST, Hedge.MORE_THAN, Hedge.NEARLY}
+)
+
+_Interval = tuple[Decimal, Decimal | None]  # [low, high]; high None is open (∞)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """The latest word of one effective origin: its claims sharing the greatest as-of."""
+
+    origin: str
+    claims: tuple[ClaimView, ...]  # by position
+    key: datetime  # as_of_key of the claims' as-of
+    floor_only: bool = False  # an earlier as-of on a cumulative figure
+
+    def contribution(self, claim: ClaimView) -> _Interval:
+        """What one of its claims constrains: its interval, or only its floor."""
+        return (claim.quantity.low, None if self.floor_only else claim.quantity.high)
+
+    def interval(self) -> _Interval:
+        """Its claims' intersection; their hull when they contradict each other."""
+        spans = [self.contribution(claim) for claim in self.claims]
+        low, high = _meet(spans)
+        if high is not None and low > high:
+            return _hull(spans)
+        return low, high
+
+
+@dataclass(frozen=True)
+class _Combined:
+    """The statements intersected (or, on conflict, their envelope)."""
+
+    low: Decimal
+    high: Decimal | None
+    latest: date | datetime  # T: the latest as-of among the statements
+    conflict: tuple[str, ...] = ()  # (claim setting the highest floor, lowest ceiling)
+
+
+def _by_position(claim: ClaimView) -> tuple[int, str]:
+    return claim.position, claim.claim_id
+
+
+def _use_order(use: ClaimUse) -> tuple[int, str]:
+    return use.position_key
+
+
+def _meet(spans: Sequence[_Interval]) -> _Interval:
+    """Intersection: the highest floor and the lowest ceiling (possibly inverted)."""
+    ceilings = [high for _, high in spans if high is not None]
+    return max(low for low, _ in spans), min(ceilings) if ceilings else None
+
+
+def _hull(spans: Sequence[_Interval]) -> _Interval:
+    """Envelope: the lowest floor and the highest ceiling (None if any is open)."""
+    highs = [high for _, high in spans]
+    open_above = any(high is None for high in highs)
+    return min(low for low, _ in spans), None if open_above else max(
+        high for high in highs if high is not None
+    )
+
+
+def _said(claim: ClaimView) -> str:
+    """" by X: reason" for a claim's standing, with whatever parts are known."""
+    who = f" by {claim.status_by}" if claim.status_by else ""
+    why = f": {claim.status_reason}" if claim.status_reason else ""
+    return who + why
+
+
+def _why_not_counted(claim: ClaimView, by_id: Mapping[str, ClaimView]) -> str | None:
+    """Why a claim does not count, in words; None when it counts."""
+    status = claim.status
+    if status is ClaimStatus.RETRACTED:
+        return "retracted" + _said(claim)
+    if status is ClaimStatus.REFUTED:
+        return "refuted" + _said(claim)
+    if status is ClaimStatus.CORRECTED:
+        replaced = f"; replaced by {claim.replaced_by}" if claim.replaced_by else ""
+        return "corrected (extraction error)" + _said(claim) + replaced
+    if status is ClaimStatus.SUPERSEDED:
+        said = _said(claim).removeprefix(" by ")
+        if claim.replaced_by:
+            return f"superseded by {claim.replaced_by}" + (f" ({said})" if said else "")
+        return "superseded" + _said(claim)
+    if claim.withdrawn_via is not None:
+        root = by_id.get(claim.withdrawn_via)
+        standing = _why_not_counted(root, by_id) if root is not None else None
+        return f"rests on withdrawn claim {claim.withdrawn_via}" + (
+            f" ({standing})" if standing else ""
+        )
+    return None
+
+
+def _latest_statements(
+    counted: Sequence[ClaimView],
+) -> tuple[list[_Statement], list[ClaimUse]]:
+    """One statement per effective origin (its latest as-of); earlier claims excluded."""
+    groups: dict[str, list[ClaimView]] = {}
+    for claim in counted:
+        groups.setdefault(claim.root_origin, []).append(claim)
+    statements: list[_Statement] = []
+    excluded: list[ClaimUse] = []
+    for origin, members in groups.items():
+        keys = [as_of_key(claim.as_of) for claim in members]
+        latest = max(keys)
+        now = tuple(claim for claim, key in zip(members, keys, strict=True) if key == latest)
+        reason = f"superseded by the origin's later statement (as of {_day(now[0].as_of)})"
+        excluded += [
+            _use(claim, counted=False, reason=reason)
+            for claim, key in zip(members, keys, strict=True)
+            if key < latest
+        ]
+        statements.append(_Statement(origin=origin, claims=now, key=latest))
+    return statements, excluded
+
+
+def _apply_timing(
+    kind: FigureKind, statements: Sequence[_Statement]
+) -> tuple[list[_Statement], list[ClaimUse]]:
+    """Earlier as-of statements: floor only (cumulative) or excluded as stale (level)."""
+    if not statements:
+        return [], []
+    latest = max(statement.key for statement in statements)
+    kept: list[_Statement] = []
+    stale: list[ClaimUse] = []
+    for statement in statements:
+        if statement.key == latest:
+            kept.append(statement)
+        elif kind is FigureKind.CUMULATIVE:
+            kept.append(replace(statement, floor_only=True))
+        else:
+            reason = f"stale: a later as-of exists ({_day(_latest_as_of(statements))})"
+            stale += [_use(claim, counted=False, reason=reason) for claim in statement.claims]
+    return kept, stale
+
+
+def _latest_as_of(statements: Sequence[_Statement]) -> date | datetime:
+    """T as written by the earliest-positioned claim that carries it."""
+    latest = max(statement.key for statement in statements)
+    carriers = [c for s in statements if s.key == latest for c in s.claims]
+    return min(carriers, key=_by_position).as_of
+
+
+def _combine(statements: Sequence[_Statement]) -> _Combined:
+    """Intersect every statement; on an empty intersection name the pair and the envelope."""
+    latest = _latest_as_of(statements)
+    spans = [(claim, s.contribution(claim)) for s in statements for claim in s.claims]
+    floor_claim, (low, _) = min(spans, key=lambda cs: (-cs[1][0], *_setter_order(cs[0])))
+    ceilings = [(claim, span[1]) for claim, span in spans if span[1] is not None]
+    if not ceilings:
+        return _Combined(low=low, high=None, latest=latest)
+    ceiling_claim, high = min(ceilings, key=lambda ch: (ch[1], *_setter_order(ch[0])))
+    if low <= high:
+        return _Combined(low=low, high=high, latest=latest)
+    envelope_low, envelope_high = _hull([statement.interval() for statement in statements])
+    return _Combined(
+        low=envelope_low,
+        high=envelope_high,
+        latest=latest,
+        conflict=(floor_claim.claim_id, ceiling_claim.claim_id),
+    )
+
+
+def _setter_order(claim: ClaimView) -> tuple[bool, int, str]:
+    """Among claims sharing a bound, name the origin's own claim first, then the earliest."""
+    return claim.claim_id != claim.root_claim_id, claim.position, claim.claim_id
+
+
+def _best(
+    statements: Sequence[_Statement], combined: _Combined, body: Callable[[str], str]
+) -> Decimal:
+    """The most specific stated number inside [low, high]; low when none lies inside."""
+    candidates = [
+        (claim, statement)
+        for statement in statements
+        if not statement.floor_only
+        for claim in statement.claims
+        if _credible(claim, combined)
+    ]
+    if not candidates:
+        return combined.low
+
+    def support(statement: _Statement) -> int:
+        return len({body(statement.origin)} | {body(claim.origin) for claim in statement.claims})
+
+    claim, _ = min(
+        candidates,
+        key=lambda cs: (
+            _width(cs[0].quantity),
+            -support(cs[1]),
+            -cs[0].published_at.timestamp(),
+            cs[0].position,
+            cs[0].claim_id,
+        ),
+    )
+    assert claim.quantity.number is not None  # _credible checked it
+    return claim.quantity.number
+
+
+def _credible(claim: ClaimView, combined: _Combined) -> bool:
+    """A stated point number that lies inside the combined interval."""
+    number = claim.quantity.number
+    if number is None or claim.quantity.hedge not in _POINT_HEDGES:
+        return False
+    return combined.low <= number and (combined.high is None or number <= combined.high)
+
+
+def _width(quantity: Quantity) -> tuple[bool, Decimal]:
+    """Sortable width of a claim's own interval: open intervals after every finite one."""
+    if quantity.high is None:
+        return True, Decimal(0)
+    return False, quantity.high - quantity.low
+
+
+def _why_counted(claim: ClaimView, statement: _Statement, latest: date | datetime) -> str:
+    """"counted", or how a relay collapsed, and whether only its floor counted."""
+    reason = "counted"
+    if claim.derived_from is not None:
+        reason = f"relay of {claim.derived_from}, collapsed onto {claim.root_origin}"
+    if statement.floor_only:
+        reason += (
+            f"; earlier as-of: floor only (as of {_day(claim.as_of)}; latest {_day(latest)})"
+        )
+    return reason
+
+
+def _flags(claim: ClaimView, conflict: tuple[str, ...]) -> tuple[str, ...]:
+    """Markers a reader should see next to a counted claim."""
+    flags = list(_dispute_flags(claim))
+    if claim.claim_id in conflict:
+        flags.append("in conflict")
+    return tuple(flags)
+
+
+def _dispute_flags(claim: ClaimView) -> tuple[str, ...]:
+    if claim.disputed_by:
+        return (f"disputed by {', '.join(claim.disputed_by)}",)
+    if claim.status is ClaimStatus.DISPUTED:
+        return (f"disputed by {claim.status_by}" if claim.status_by else "disputed",)
+    return ()
+
+
+def _use(claim: ClaimView, *, counted: bool, reason: str) -> ClaimUse:
+    return ClaimUse(
+        claim_id=claim.claim_id,
+        report_id=claim.report_id,
+        origin=claim.origin,
+        outlet=claim.outlet,
+        value=claim.value,
+        low=claim.quantity.low,
+        high=claim.quantity.high,
+        as_of=claim.as_of,
+        published_at=claim.published_at,
+        status=claim.status,
+        counted=counted,
+        reason=reason,
+        flags=() if counted else _dispute_flags(claim),
+    )
+
+
+def _day(value: date | datetime) -> str:
+    return value.isoformat()

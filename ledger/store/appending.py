@@ -1,0 +1,84 @@
+"""What every backend does the same way when it appends: the clock, the record, retries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from ledger.errors import DuplicateEventError
+from ledger.store.chain import event_hash, same_content
+from ledger.store.record import NewEvent, StoredEvent
+
+
+def store_clock(previous: datetime | None) -> datetime:
+    """The store's clock: UTC, and never earlier than the last recorded time."""
+    now = datetime.now(UTC)
+    return max(now, previous) if previous is not None else now
+
+
+def build_stored(
+    event: NewEvent,
+    texts: tuple[str, str],
+    position: int,
+    version: int,
+    recorded_at: datetime,
+    prev: str,
+) -> StoredEvent:
+    """The record of `event` at `position`, chained to `prev`.
+
+    The payload and metadata are decoded back from their canonical text, so the record
+    holds exactly what a later read returns, never the caller's mutable objects.
+    """
+    payload_text, metadata_text = texts
+    digest = event_hash(
+        prev,
+        event_id=str(event.event_id),
+        stream_id=event.stream_id,
+        stream_version=version,
+        type=event.type,
+        schema_version=event.schema_version,
+        payload_text=payload_text,
+        metadata_text=metadata_text,
+        recorded_at=recorded_at,
+    )
+    return StoredEvent(
+        position=position,
+        stream_id=event.stream_id,
+        stream_version=version,
+        event_id=event.event_id,
+        type=event.type,
+        schema_version=event.schema_version,
+        payload=json.loads(payload_text),
+        metadata=json.loads(metadata_text),
+        recorded_at=recorded_at,
+        prev_hash=prev,
+        hash=digest,
+    )
+
+
+def resolve_retry(
+    events: Sequence[NewEvent],
+    texts: Sequence[tuple[str, str]],
+    lookup: Callable[[str], StoredEvent | None],
+) -> list[StoredEvent] | None:
+    """The original events if this batch is an exact retry; None if it is all new.
+
+    Raises `DuplicateEventError` when an id was recorded with other content, or when only
+    part of the batch was recorded (an append is all-or-nothing, so that is not a retry).
+    """
+    found: list[StoredEvent] = []
+    for event, (payload_text, _) in zip(events, texts, strict=True):
+        stored = lookup(str(event.event_id))
+        if stored is None:
+            continue
+        if not same_content(stored, event, payload_text):
+            raise DuplicateEventError(str(event.event_id), "already recorded with other content")
+        found.append(stored)
+    if not found:
+        return None
+    if len(found) != len(events):
+        raise DuplicateEventError(
+            str(found[0].event_id), "part of this batch is already recorded; retry it whole"
+        )
+    return found

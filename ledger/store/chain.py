@@ -1,0 +1,212 @@
+"""Canonical encoding, the hash chain, and the checks every backend applies on append.
+
+The hash of an event is SHA-256 over the canonical JSON of
+
+    {"event_id", "metadata", "payload", "prev_hash", "recorded_at", "schema_version",
+     "stream_id", "stream_version", "type"}
+
+Canonical JSON: UTF-8, keys sorted by code point at every level, no white space, strings
+with only `"` `\\` and control characters escaped, integers in decimal, floats in their
+shortest round-trip form, no NaN or infinity. `recorded_at` is written as
+`YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC, `event_id` as a lower-case hyphenated UUID. The
+position is not hashed: the chain itself fixes the order, and positions are checked for
+gaps separately. docs/architecture.md repeats this so that a third party can re-verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger.errors import InvalidPayloadError
+from ledger.store.record import NewEvent, StoredEvent, VerifyResult
+
+GENESIS = "0" * 64
+MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_STREAM_ID = 255
+MAX_TYPE = 100
+
+_encoder = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def canonical_json(value: Any) -> str:
+    """The canonical JSON text of `value` (see the module docstring)."""
+    return _encoder.encode(value)
+
+
+def utc_text(moment: datetime) -> str:
+    """`moment` in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(
+    prev_hash: str,
+    *,
+    event_id: str,
+    stream_id: str,
+    stream_version: int,
+    type: str,
+    schema_version: int,
+    payload_text: str,
+    metadata_text: str,
+    recorded_at: datetime,
+) -> str:
+    """SHA-256 (hex) of an event's canonical encoding, chained to `prev_hash`.
+
+    `payload_text` and `metadata_text` are already canonical JSON; the document is
+    assembled around them in sorted key order, byte for byte what `canonical_json` gives.
+    """
+    document = (
+        f'{{"event_id":{canonical_json(event_id)},"metadata":{metadata_text},'
+        f'"payload":{payload_text},"prev_hash":"{prev_hash}",'
+        f'"recorded_at":"{utc_text(recorded_at)}","schema_version":{schema_version},'
+        f'"stream_id":{canonical_json(stream_id)},"stream_version":{stream_version},'
+        f'"type":{canonical_json(type)}}}'
+    )
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def hash_of(event: StoredEvent) -> str:
+    """Recompute the hash a stored event should carry."""
+    return event_hash(
+        event.prev_hash,
+        event_id=str(event.event_id),
+        stream_id=event.stream_id,
+        stream_version=event.stream_version,
+        type=event.type,
+        schema_version=event.schema_version,
+        payload_text=canonical_json(event.payload),
+        metadata_text=canonical_json(event.metadata),
+        recorded_at=event.recorded_at,
+    )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _has_bad_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any(_has_bad_float(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_bad_float(v) for v in value)
+    return False
+
+
+def encode_checked(event: NewEvent) -> tuple[str, str]:
+    """Validate one event for storage; return its canonical payload and metadata text.
+
+    Raises `InvalidPayloadError` naming the field for an empty or over-long stream id or
+    type, a payload that is not a JSON object of JSON values, NaN or infinity, a NUL
+    character anywhere, or a payload over `MAX_PAYLOAD_BYTES`.
+    """
+    if not isinstance(event.stream_id, str) or not event.stream_id.strip():
+        raise InvalidPayloadError("stream_id", "must be a non-empty string")
+    if len(event.stream_id) > MAX_STREAM_ID:
+        raise InvalidPayloadError("stream_id", f"longer than {MAX_STREAM_ID} characters")
+    if not event.type or len(event.type) > MAX_TYPE:
+        raise InvalidPayloadError("type", f"must be 1 to {MAX_TYPE} characters")
+    if "\x00" in event.stream_id or "\x00" in event.type:
+        raise InvalidPayloadError("stream_id", "contains a NUL character")
+    if not isinstance(event.schema_version, int) or event.schema_version < 1:
+        raise InvalidPayloadError("schema_version", "must be a positive integer")
+    texts = []
+    for name, value in (("payload", event.payload), ("metadata", event.metadata)):
+        if not isinstance(value, Mapping):
+            raise InvalidPayloadError(name, "must be a JSON object")
+        try:
+            text = canonical_json(value)
+        except ValueError as error:  # NaN / infinity
+            raise InvalidPayloadError(name, "NaN and infinity are not JSON numbers") from error
+        except TypeError as error:
+            raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
+        if "\\u0000" in text and _has_nul(value):
+            raise InvalidPayloadError(name, "contains a NUL character")
+        texts.append(text)
+    if len(texts[0].encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise InvalidPayloadError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
+    return texts[0], texts[1]
+
+
+def same_content(stored: StoredEvent, new: NewEvent, payload_text: str) -> bool:
+    """Whether a retried event matches the recorded one (stream, type, version, payload)."""
+    return (
+        stored.stream_id == new.stream_id
+        and stored.type == new.type
+        and stored.schema_version == new.schema_version
+        and canonical_json(stored.payload) == payload_text
+    )
+
+
+def check_float_free(value: Any) -> None:
+    """Reject non-finite floats early with a payload error (helper for fast paths)."""
+    if _has_bad_float(value):
+        raise InvalidPayloadError("payload", "NaN and infinity are not JSON numbers")
+
+
+def verify_chain(
+    events: Iterable[StoredEvent | tuple[int, str]],
+    positions_of_hash: Callable[[str], list[int]],
+) -> VerifyResult:
+    """Walk `events` in position order and report the first position that does not check out.
+
+    `events` yields stored events, or `(position, reason)` for a row that could not even
+    be decoded (its content was changed). `positions_of_hash` finds the positions whose
+    stored hash equals a given hash; it classifies a broken link.
+    """
+    expected, prev, count = 1, GENESIS, 0
+
+    def bad(position: int, problem: str, detail: str) -> VerifyResult:
+        return VerifyResult(
+            ok=False,
+            count=count,
+            head_position=expected - 1,
+            head_hash=prev,
+            bad_position=position,
+            problem=problem,
+            detail=detail,
+        )
+
+    for item in events:
+        if isinstance(item, tuple):
+            position, reason = item
+            if position != expected:
+                return bad(expected, "event missing", f"no event at position {expected}")
+            return bad(position, "content changed", reason)
+        event = item
+        if event.position != expected:
+            return bad(
+                expected,
+                "event missing",
+                f"no event at position {expected}; the next is at {event.position}",
+            )
+        if hash_of(event) != event.hash:
+            return bad(event.position, "content changed", "its hash does not match its content")
+        if event.prev_hash != prev:
+            twins = [p for p in positions_of_hash(event.hash) if p != event.position]
+            if twins:
+                return bad(event.position, "duplicated", f"the same event is at {twins[0]}")
+            before = [p for p in positions_of_hash(event.prev_hash) if p != event.position]
+            if not before:
+                return bad(event.position, "event missing", "the event it follows is gone")
+            return bad(
+                event.position,
+                "order changed",
+                f"it follows the event now at position {before[0]}, not {event.position - 1}",
+            )
+        prev, expected, count = event.hash, expected + 1, count + 1
+    return VerifyResult(ok=True, count=count, head_position=expected - 1, head_hash=prev)

@@ -1,0 +1,305 @@
+"""The SQL event store (SQLAlchemy Core): an SQLite file by default, PostgreSQL for shared use.
+
+Appends are serialised so that positions are gap-free and follow commit order: SQLite by
+`BEGIN IMMEDIATE` (one writer at a time, WAL for concurrent readers), PostgreSQL by an
+EXCLUSIVE lock on `events` taken first in the append transaction (readers are not blocked).
+A catch-up reader therefore never sees position n+1 before n is committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy.pool import StaticPool
+
+from ledger.errors import (
+    AppendOnlyViolationError,
+    ConcurrencyError,
+    DatabaseUnavailableError,
+    LedgerError,
+    StoreError,
+)
+from ledger.store import migrate
+from ledger.store.appending import build_stored, resolve_retry, store_clock
+from ledger.store.chain import GENESIS, encode_checked, verify_chain
+from ledger.store.record import AppendHook, EventStore, NewEvent, StoredEvent, VerifyResult
+from ledger.store.schema import events as events_table
+
+log = structlog.get_logger("ledger.store")
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+def normalise_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://`; use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 30.0) -> Engine:
+    """An engine configured for the ledger: SQLite in WAL with BEGIN IMMEDIATE for writers."""
+    url = normalise_url(url)
+    try:
+        parsed = sa.engine.make_url(url)
+    except exc.ArgumentError as error:
+        raise DatabaseUnavailableError(f"not a database URL: {url!r}") from error
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    memory = parsed.database in (None, "", ":memory:")
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        poolclass=StaticPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get("ledger_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn database exceptions into the ledger's own; nothing of SQLAlchemy escapes."""
+    try:
+        yield
+    except LedgerError:
+        raise
+    except exc.DBAPIError as error:
+        message = str(error.orig) if error.orig is not None else str(error)
+        if "append-only" in message:
+            raise AppendOnlyViolationError(message.splitlines()[0]) from error
+        if error.connection_invalidated or isinstance(error, exc.OperationalError) and (
+            "connect" in message or "unable to open" in message
+        ):
+            raise DatabaseUnavailableError(message.splitlines()[0]) from error
+        raise StoreError(message.splitlines()[0]) from error
+    except exc.SQLAlchemyError as error:
+        raise StoreError(str(error).splitlines()[0]) from error
+
+
+class SQLStore(EventStore):
+    """The event log in a SQL database; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        migrate_schema: bool = True,
+        synchronous: str = "FULL",
+        busy_timeout: float = 30.0,
+    ) -> None:
+        self.url = normalise_url(url)
+        self.engine = create_engine(self.url, synchronous=synchronous, busy_timeout=busy_timeout)
+        self.dialect = self.engine.dialect.name
+        if migrate_schema:
+            with translated_errors():
+                migrate.upgrade(self.engine)
+
+    @contextlib.contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Connection]:
+        """A transaction; `write=True` takes the writer's lock first (see the module doc)."""
+        with translated_errors(), self.engine.connect() as connection:
+            if write:
+                connection = connection.execution_options(ledger_write=True)
+            with connection.begin():
+                if write and self.dialect == "postgresql":
+                    connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
+                yield connection
+
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        expected_versions: Mapping[str, int] | None = None,
+        *,
+        on_append: AppendHook | None = None,
+    ) -> list[StoredEvent]:
+        texts = [encode_checked(e) for e in events]
+        if not events:
+            return []
+        started = time.perf_counter()
+        with self.transaction(write=True) as connection:
+            recorded = self._by_event_ids(connection, [str(e.event_id) for e in events])
+            replay = resolve_retry(events, texts, recorded.get)
+            if replay is not None:
+                log.info("append retried", first=replay[0].position, count=len(replay))
+                return replay
+            streams = {e.stream_id for e in events} | set(expected_versions or {})
+            versions = self._stream_versions(connection, streams)
+            for stream_id, expected in (expected_versions or {}).items():
+                if versions.get(stream_id, 0) != expected:
+                    raise ConcurrencyError(stream_id, expected, versions.get(stream_id, 0))
+            last = connection.execute(
+                sa.select(events_table.c.position, events_table.c.hash, events_table.c.recorded_at)
+                .order_by(events_table.c.position.desc())
+                .limit(1)
+            ).first()
+            position, prev = (last[0], last[1]) if last else (0, GENESIS)
+            now = store_clock(last[2] if last else None)
+            stored = []
+            for new, event_texts in zip(events, texts, strict=True):
+                position += 1
+                versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
+                record = build_stored(new, event_texts, position, versions[new.stream_id], now, prev)
+                prev = record.hash
+                stored.append(record)
+            connection.execute(
+                events_table.insert(),
+                [_row(record, t) for record, t in zip(stored, texts, strict=True)],
+            )
+            if on_append is not None:
+                on_append(connection, stored)
+        log.info(
+            "appended",
+            first=stored[0].position,
+            last=stored[-1].position,
+            count=len(stored),
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return stored
+
+    def read_stream(self, stream_id: str) -> list[StoredEvent]:
+        query = (
+            sa.select(events_table)
+            .where(events_table.c.stream_id == stream_id)
+            .order_by(events_table.c.stream_version)
+        )
+        with self.transaction() as connection:
+            return [_decode(row) for row in connection.execute(query)]
+
+    def read_all(self, after: int = 0, *, batch_size: int = 1000) -> Iterator[StoredEvent]:
+        for batch in self._raw_batches(after, batch_size):
+            for row in batch:
+                yield _decode(row)
+
+    def _raw_batches(self, after: int, batch_size: int) -> Iterator[list[sa.Row[Any]]]:
+        position = after
+        while True:
+            query = (
+                sa.select(events_table)
+                .where(events_table.c.position > position)
+                .order_by(events_table.c.position)
+                .limit(batch_size)
+            )
+            with self.transaction() as connection:
+                batch = list(connection.execute(query))
+            if not batch:
+                return
+            yield batch
+            position = batch[-1].position
+
+    def head(self) -> tuple[int, str]:
+        query = (
+            sa.select(events_table.c.position, events_table.c.hash)
+            .order_by(events_table.c.position.desc())
+            .limit(1)
+        )
+        with self.transaction() as connection:
+            row = connection.execute(query).first()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def verify(self) -> VerifyResult:
+        def rows() -> Iterator[StoredEvent | tuple[int, str]]:
+            for batch in self._raw_batches(0, 2000):
+                for row in batch:
+                    try:
+                        yield _decode(row)
+                    except (ValueError, TypeError) as error:
+                        yield row.position, f"its stored content no longer decodes ({error})"
+
+        def positions_of_hash(digest: str) -> list[int]:
+            query = sa.select(events_table.c.position).where(events_table.c.hash == digest)
+            with self.transaction() as connection:
+                return [p for (p,) in connection.execute(query)]
+
+        started = time.perf_counter()
+        result = verify_chain(rows(), positions_of_hash)
+        log.info(
+            "verified",
+            ok=result.ok,
+            count=result.count,
+            head=result.head_position,
+            bad_position=result.bad_position,
+            problem=result.problem,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return result
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _by_event_ids(self, connection: Connection, ids: list[str]) -> dict[str, StoredEvent]:
+        found: dict[str, StoredEvent] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = sa.select(events_table).where(
+                events_table.c.event_id.in_(ids[start : start + _CHUNK])
+            )
+            found.update((row.event_id, _decode(row)) for row in connection.execute(query))
+        return found
+
+    def _stream_versions(self, connection: Connection, streams: set[str]) -> dict[str, int]:
+        names = sorted(streams)
+        versions: dict[str, int] = {}
+        for start in range(0, len(names), _CHUNK):
+            query = (
+                sa.select(events_table.c.stream_id, sa.func.max(events_table.c.stream_version))
+                .where(events_table.c.stream_id.in_(names[start : start + _CHUNK]))
+                .group_by(events_table.c.stream_id)
+            )
+            versions.update((stream, version) for stream, version in connection.execute(query))
+        return versions
+
+
+def _row(record: StoredEvent, texts: tuple[str, str]) -> dict[str, Any]:
+    return {
+        "position": record.position,
+        "stream_id": record.stream_id,
+        "stream_version": record.stream_version,
+        "event_id": str(record.event_id),
+        "type": record.type,
+        "schema_version": record.schema_version,
+        "payload": texts[0],
+        "metadata": texts[1],
+        "recorded_at": record.recorded_at,
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+    }
+
+
+def _decode(row: sa.Row[Any]) -> StoredEvent:
+    return StoredEvent(
+        position=row.position,
+        stream_id=row.stream_id,
+        stream_version=row.stream_version,
+        event_id=uuid.UUID(row.event_id),
+        type=row.type,
+        schema_version=row.schema_version,
+        payload=json.loads(row.payload),
+        metadata=json.loads(row.metadata),
+        recorded_at=row.recorded_at,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )

@@ -1,17 +1,43 @@
 """Quantities as news writes them, turned into intervals.
 
 `parse_quantity("at least 5,969")` gives a `Quantity` with hedge AT_LEAST, number 5969 and
-the interval [5969, ∞). The words and widths live in a versioned lexicon
-(`ledger/domain/lexicon.json`); docs/estimation.md explains every width.
+the interval [5969, ∞); `render_quantity` writes a quantity back in canonical words. The
+words and widths live in a versioned lexicon (`ledger/domain/lexicon.json`);
+docs/lexicon.md explains every entry. Text the lexicon cannot read raises
+`QuantityParseError`: a word is never dropped and a number never guessed.
+
+Widths use the number's rounding grain g, the largest power of ten dividing it (6,000 → 1,000;
+2,500 → 100; 5,969 → 1), and δ = min(g, N/10). Bounds of whole numbers are rounded inward.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Final, NoReturn, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ledger.domain.values import Number
+from ledger.errors import QuantityParseError
+
+__all__ = [
+    "LEXICON_VERSION",
+    "Hedge",
+    "Lexicon",
+    "Quantity",
+    "VagueWord",
+    "lexicon",
+    "parse_quantity",
+    "render_quantity",
+    "rounding_grain",
+]
 
 
 class Hedge(StrEnum):
@@ -59,3 +85,481 @@ class Quantity(BaseModel):
     def is_point(self) -> bool:
         """True when the interval is a single value."""
         return self.high is not None and self.low == self.high
+
+    def same_as(self, other: Quantity) -> bool:
+        """True when both read alike (hedge, number, bounds, unit, lexicon), whatever the text."""
+        return self.model_dump(exclude={"text"}) == other.model_dump(exclude={"text"})
+
+
+# --- the lexicon --------------------------------------------------------------------------
+
+Phrase = tuple[str, ...]
+_T = TypeVar("_T")
+_COUNT: Final = ""  # the unit code of a count noun ("people"): a bare count, unit None
+
+
+@dataclass(frozen=True)
+class VagueWord:
+    """A vague quantity word and the fixed range the lexicon gives it."""
+
+    phrase: str
+    low: Decimal
+    high: Decimal
+    takes_of: bool  # written "dozens of people" rather than "several people"
+    scales: bool  # may take a multiplier: "several hundred"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The lexicon file, indexed for reading (phrases as token tuples) and for writing."""
+
+    version: str
+    prefix_hedges: Mapping[Phrase, Hedge]
+    suffix_hedges: Mapping[Phrase, Hedge]
+    range_openers: Mapping[Phrase, frozenset[Phrase]]
+    range_joiners: Mapping[Phrase, bool]
+    negatives: Mapping[Phrase, bool]
+    number_words: Mapping[Phrase, Decimal]
+    article_one: Mapping[Phrase, bool]
+    multipliers: Mapping[Phrase, Decimal]
+    vague: Mapping[Phrase, VagueWord]
+    units_before: Mapping[Phrase, str]
+    units_after: Mapping[Phrase, str]  # count nouns map to "" (a bare count)
+    hedge_words: Mapping[Hedge, str]  # the canonical phrase of each hedge, for writing
+    unit_words: Mapping[str, str]  # the canonical word of each unit code, for writing
+    vague_names: Mapping[tuple[Decimal, Decimal], VagueWord]  # incl. "several hundred"
+    longest: int  # the most tokens in any phrase
+
+
+_TOKEN = re.compile(
+    r"(?P<space>\s+)"
+    r"|(?P<number>[0-9]+(?:[,'’\u00a0\u2009\u202f][0-9]+)*(?:\.[0-9]+)?)"
+    r"|(?P<word>[^\W\d_]+)"
+    r"|(?P<mark>.)",
+    re.DOTALL,
+)
+_DIGITS: Final = frozenset("0123456789")
+
+
+def _tokens(text: str) -> list[str]:
+    """Lower-cased tokens: numbers as written, words, and single marks ("$", "-", "+")."""
+    return [m.group() for m in _TOKEN.finditer(text.lower()) if m.lastgroup != "space"]
+
+
+def _phrase(text: str) -> Phrase:
+    return tuple(_tokens(text))
+
+
+def _build(data: dict[str, Any]) -> Lexicon:
+    hedges = {Hedge(h): [str(p) for p in ps] for h, ps in data["hedges"].items()}
+    vague = [
+        VagueWord(
+            phrase=v["phrase"],
+            low=Decimal(v["range"][0]),
+            high=Decimal(v["range"][1]),
+            takes_of=bool(v["of"]),
+            scales=bool(v["scales"]),
+        )
+        for v in data["vague"]
+    ]
+    multipliers = {_phrase(w): Decimal(m) for w, m in data["multipliers"].items()}
+    names: dict[tuple[Decimal, Decimal], VagueWord] = {}
+    for v in vague:
+        names.setdefault((v.low, v.high), v)
+    for v in (v for v in vague if v.scales):
+        for word, m in data["multipliers"].items():
+            scaled = VagueWord(f"{v.phrase} {word}", v.low * m, (v.high + 1) * m - 1, False, False)
+            names.setdefault((scaled.low, scaled.high), scaled)
+    units_before = {_phrase(p): code for code, u in data["units"].items() for p in u["before"]}
+    units_after = {_phrase(p): code for code, u in data["units"].items() for p in u["after"]}
+    units_after.update({_phrase(p): _COUNT for p in data["count_nouns"]})
+    lexicon = Lexicon(
+        version=str(data["version"]),
+        prefix_hedges={_phrase(p): h for h, ps in hedges.items() for p in ps},
+        suffix_hedges={_phrase(p): Hedge(h) for h, ps in data["suffix_hedges"].items() for p in ps},
+        range_openers={
+            _phrase(w): frozenset(_phrase(j) for j in js) for w, js in data["range_openers"].items()
+        },
+        range_joiners={_phrase(j): True for j in data["range_joiners"]},
+        negatives={_phrase(w): True for w in data["negative_words"]},
+        number_words={_phrase(w): Decimal(n) for w, n in data["number_words"].items()},
+        article_one={_phrase(w): True for w in data["article_one"]},
+        multipliers=multipliers,
+        vague={_phrase(v.phrase): v for v in vague},
+        units_before=units_before,
+        units_after=units_after,
+        hedge_words={h: ps[0] for h, ps in hedges.items()},
+        unit_words={code: u["after"][0] for code, u in data["units"].items()},
+        vague_names=names,
+        longest=0,
+    )
+    tables: list[Mapping[Phrase, object]] = [
+        lexicon.prefix_hedges,
+        lexicon.suffix_hedges,
+        lexicon.range_openers,
+        lexicon.range_joiners,
+        lexicon.negatives,
+        lexicon.number_words,
+        lexicon.article_one,
+        lexicon.multipliers,
+        lexicon.vague,
+        lexicon.units_before,
+        lexicon.units_after,
+    ]
+    longest = max(len(phrase) for table in tables for phrase in table)
+    if any(v.low > v.high for v in vague):
+        raise ValueError("lexicon: a vague word's range runs backwards")
+    return replace(lexicon, longest=longest)
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The lexicon shipped in `ledger/domain/lexicon.json`, read once."""
+    raw = resources.files("ledger.domain").joinpath("lexicon.json").read_text(encoding="utf-8")
+    return _build(json.loads(raw))
+
+
+LEXICON_VERSION: Final[str] = lexicon().version
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+MAX_TEXT: Final = 200  # characters; a quantity is a phrase, not a paragraph
+_MAX_VALUE: Final = Decimal(10) ** 15
+_MAX_DECIMALS: Final = 6
+_SEPARATORS: Final = ",'’\u00a0\u2009\u202f"
+_GROUPS: Final = re.compile(f"[{_SEPARATORS}]")
+_OF: Final[Mapping[Phrase, bool]] = {("of",): True}
+
+
+def rounding_grain(n: Decimal) -> Decimal:
+    """The largest power of ten dividing n: 6,000 → 1,000; 2,500 → 100; 5,969 → 1; 2.5 → 0.1."""
+    if n == 0:
+        return Decimal(1)
+    exponent = n.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise ValueError(f"{n} is not a finite number")
+    return Decimal(1).scaleb(exponent)
+
+
+def _is_round(n: Decimal) -> bool:
+    """Whole, at least 10, and a multiple of 10 at least: '6,000' is round, '5,969' is not."""
+    return _integral(n) and n >= 10 and rounding_grain(n) >= 10
+
+
+def _integral(n: Decimal) -> bool:
+    return n == n.to_integral_value()
+
+
+def _tidy(n: Decimal) -> Decimal:
+    """Whole numbers without an exponent or trailing zeros ("2.5 million" → 2500000)."""
+    return Decimal(int(n)) if _integral(n) else n.normalize()
+
+
+def _digits(token: str) -> Decimal | str:
+    """The value of a written number, or the reason it is refused."""
+    whole, _, fraction = token.partition(".")
+    marks = {c for c in whole if c in _SEPARATORS}
+    groups = _GROUPS.split(whole)
+    if len(marks) > 1:
+        return "digit groups separated by different marks"
+    if marks and (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+        return (
+            f"{marks.pop()!r} must separate groups of three digits "
+            "(a decimal comma is not accepted; write '.')"
+        )
+    bare = "".join(groups)
+    if len(bare) > 1 and bare.startswith("0"):
+        return "a number cannot start with 0"
+    if len(bare) > 15:
+        return "the number is too large"
+    if len(fraction) > _MAX_DECIMALS:
+        return f"more than {_MAX_DECIMALS} decimal places"
+    if len(fraction) == 3 and not marks and bare != "0":
+        return "ambiguous: '.' before three digits may be a thousands separator"
+    return Decimal(f"{bare}.{fraction}" if fraction else bare)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Amount:
+    value: Decimal
+    multiplier: Decimal | None
+    units: list[str]
+
+
+class _Reader:
+    """A cursor over the tokens of one text; every refusal names the text and the reason."""
+
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self.text = text
+        self.lex = lex
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.after_count = 0  # units written after a number or vague word, so far
+
+    def fail(self, reason: str) -> NoReturn:
+        raise QuantityParseError(self.text, reason)
+
+    def peek(self, table: Mapping[Phrase, _T]) -> tuple[_T, int] | None:
+        """The longest phrase of `table` at the cursor, and its length in tokens."""
+        for n in range(min(self.lex.longest, len(self.tokens) - self.pos), 0, -1):
+            found = table.get(tuple(self.tokens[self.pos : self.pos + n]))
+            if found is not None:
+                return found, n
+        return None
+
+    def take(self, table: Mapping[Phrase, _T]) -> _T | None:
+        found = self.peek(table)
+        if found is None:
+            return None
+        self.pos += found[1]
+        return found[0]
+
+    def take_one_of(self, phrases: frozenset[Phrase]) -> bool:
+        return self.take(dict.fromkeys(phrases, True)) is not None
+
+    def unit_after(self) -> str | None:
+        """A unit word or count noun after the number ("tenge", "people"), if one is here."""
+        unit = self.take(self.lex.units_after)
+        self.after_count += unit is not None
+        return unit
+
+    def refuse_negative(self) -> None:
+        if self.peek(self.lex.negatives) is not None:
+            self.fail("a count cannot be negative")
+
+    def amount(self) -> _Amount:
+        """[unit] number [multiplier…] [unit]: '$200', '2.5 million', 'a thousand', '9 tenge'."""
+        lex = self.lex
+        units = [u] if (u := self.take(lex.units_before)) is not None else []
+        self.refuse_negative()
+        if self.pos >= len(self.tokens):
+            self.fail("a number is missing")
+        token = self.tokens[self.pos]
+        if token[0] in _DIGITS:
+            self.pos += 1
+            value = _digits(token)
+            if isinstance(value, str):
+                self.fail(f"{token!r}: {value}")
+        elif (word := self.take(lex.number_words)) is not None:
+            value = word
+        elif self.peek(lex.article_one) and self._multiplier_after_article():
+            self.pos += 1
+            value = Decimal(1)
+        else:
+            self.fail(f"expected a number, found {token!r}")
+        multiplier: Decimal | None = None
+        while (m := self.take(lex.multipliers)) is not None:
+            if multiplier is not None and m <= multiplier:
+                self.fail("multipliers must grow left to right ('two hundred thousand')")
+            value, multiplier = value * m, m
+        if (u := self.unit_after()) is not None:
+            units.append(u)
+        if value >= _MAX_VALUE:
+            self.fail("the number is too large")
+        return _Amount(value, multiplier, units)
+
+    def _multiplier_after_article(self) -> bool:
+        self.pos += 1
+        try:
+            return self.peek(self.lex.multipliers) is not None
+        finally:
+            self.pos -= 1
+
+    def leftover(self) -> NoReturn:
+        token = self.tokens[self.pos]
+        if token[0] in _DIGITS or self.peek(self.lex.number_words):
+            self.fail(f"a second number {token!r} that does not form a range")
+        self.fail(f"unexpected {token!r}")
+
+
+def _read(text: str) -> Quantity:
+    lex = lexicon()
+    if len(text) > MAX_TEXT:
+        raise QuantityParseError(text[:MAX_TEXT] + "…", f"longer than {MAX_TEXT} characters")
+    r = _Reader(text, lex)
+    if not r.tokens:
+        r.fail("there is no quantity in it (empty)")
+    hedge = r.take(lex.prefix_hedges)
+    r.refuse_negative()
+    units: list[str] = []
+    number: Decimal | None = None
+    low: Decimal
+    high: Decimal | None
+    if (vague := r.take(lex.vague)) is not None:
+        low, high = vague.low, vague.high
+        if vague.scales and (m := r.take(lex.multipliers)) is not None:
+            low, high = low * m, (high + 1) * m - 1
+        if r.take(_OF):
+            if (u := r.unit_after()) is None:
+                r.fail(f"'{vague.phrase} of' must be followed by a unit or 'people'")
+            units.append(u)
+        kind = Hedge.VAGUE
+    else:
+        if (joiners := r.take(lex.range_openers)) is not None:
+            first = r.amount()
+            if not r.take_one_of(joiners):
+                r.fail("a range needs its second end ('between A and B', 'from A to B')")
+            second: _Amount | None = r.amount()
+        else:
+            first = r.amount()
+            second = None
+            if r.peek(lex.suffix_hedges) is None and r.take(lex.range_joiners):
+                second = r.amount()
+        units += first.units
+        if second is None:
+            number = _tidy(first.value)
+            low, high, kind = number, number, Hedge.EXACT
+        else:
+            units += second.units
+            shared = first.multiplier is None and second.multiplier is not None
+            if shared and second.multiplier is not None:
+                first.value *= second.multiplier  # "5–6 million": the multiplier is shared
+            low, high, kind = _tidy(first.value), _tidy(second.value), Hedge.BETWEEN
+            if low > high:
+                note = " once the second end's multiplier applies to both" if shared else ""
+                r.fail(f"the range runs backwards (its first end is above its second{note})")
+    if (suffix := r.take(lex.suffix_hedges)) is not None:
+        if hedge is not None:
+            r.fail("two hedges on one number")
+        hedge = suffix
+    if r.after_count == 0 and (u := r.unit_after()) is not None:
+        units.append(u)  # "6,000 or more people", "several hundred people"
+    if r.pos < len(r.tokens):
+        r.leftover()
+    if len(set(units)) > 1:
+        r.fail(f"two different units ({', '.join(sorted(u or 'count' for u in set(units)))})")
+    unit = (units[0] or None) if units else None
+
+    if kind is Hedge.BETWEEN and hedge is not None:
+        r.fail(f"'{hedge}' cannot qualify a range")
+    if kind is Hedge.VAGUE:
+        if hedge in (Hedge.AT_LEAST, Hedge.MORE_THAN):
+            high = None
+        elif hedge in (Hedge.UP_TO, Hedge.FEWER_THAN):
+            low = Decimal(0)
+    elif kind is Hedge.EXACT:
+        assert number is not None
+        kind = hedge or (Hedge.ROUND if _is_round(number) else Hedge.EXACT)
+        low, high = _interval(kind, number)
+        if high is not None and high < 0:
+            r.fail(f"nothing is {kind} {number}")
+    try:
+        return Quantity(
+            text=text,
+            hedge=kind,
+            number=number,
+            low=low,
+            high=high,
+            unit=unit,
+            lexicon_version=lex.version,
+        )
+    except ValidationError as e:  # a safety net: the arithmetic above keeps low ≤ high
+        r.fail(f"it gives no valid interval ({e.errors()[0]['msg']})")
+
+
+def _interval(hedge: Hedge, n: Decimal) -> tuple[Decimal, Decimal | None]:
+    """The interval a hedged number stands for; whole numbers get whole bounds (inward)."""
+    whole = _integral(n)
+    step = Decimal(1) if whole else Decimal(0)  # "more than 2.5" has no next value: closed
+    delta = min(rounding_grain(n), n / 10)
+    low: Decimal
+    high: Decimal | None
+    match hedge:
+        case Hedge.AT_LEAST:
+            low, high = n, None
+        case Hedge.MORE_THAN:
+            low, high = n + step, None
+        case Hedge.NEARLY:
+            low, high = n - max(delta, step), n - step
+        case Hedge.ROUND | Hedge.AROUND:
+            low, high = n - delta / 2, n + delta / 2
+        case Hedge.UP_TO:
+            low, high = Decimal(0), n
+        case Hedge.FEWER_THAN:
+            low, high = Decimal(0), n - step
+        case _:
+            low, high = n, n
+    if whole:
+        low = _tidy(low.to_integral_value(rounding=ROUND_CEILING))
+        high = None if high is None else _tidy(high.to_integral_value(rounding=ROUND_FLOOR))
+    return max(low, Decimal(0)), high
+
+
+@lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Quantity:
+    return _read(text)
+
+
+def parse_quantity(text: str) -> Quantity:
+    """Read a quantity as written ("nearly 6,000", "about $200", "dozens").
+
+    Raises `QuantityParseError` (naming the text and the reason) for anything the lexicon
+    cannot read; never guesses and never drops a word.
+    """
+    if not isinstance(text, str):
+        raise QuantityParseError(repr(text), "a quantity must be text")
+    return _parse_cached(text)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _write(n: Decimal) -> str:
+    if _integral(n):
+        return f"{int(n):,}"
+    written = f"{n.normalize():,f}"
+    # three decimals alone would read as ambiguous ("1.500"); a trailing zero disambiguates
+    return written + "0" if len(written.partition(".")[2]) == 3 else written
+
+
+def render_quantity(q: Quantity) -> str:
+    """Canonical text for a quantity, in the current lexicon: parsing it gives q again.
+
+    `parse_quantity(render_quantity(q)).same_as(q)` holds for every q the parser produced
+    under this lexicon version. Raises ValueError for a quantity the lexicon cannot write.
+    """
+    lex = lexicon()
+    if q.unit is not None and q.unit not in lex.unit_words:
+        raise ValueError(f"unit {q.unit!r} is not in lexicon {lex.version}")
+    unit = "" if q.unit is None else " " + lex.unit_words[q.unit]
+    if q.hedge is Hedge.BETWEEN:
+        if q.high is None:
+            raise ValueError("a range needs both ends")
+        return f"between {_write(q.low)} and {_write(q.high)}{unit}"
+    if q.hedge is Hedge.VAGUE:
+        return _write_vague(q, lex) + (" of" if unit and _vague_of(q, lex) else "") + unit
+    if q.number is None:
+        raise ValueError(f"a {q.hedge} quantity needs its number")
+    if q.hedge in (Hedge.EXACT, Hedge.ROUND):
+        return _write(q.number) + unit
+    return f"{lex.hedge_words[q.hedge]} {_write(q.number)}{unit}"
+
+
+def _vague_word(q: Quantity, lex: Lexicon) -> VagueWord:
+    names = lex.vague_names.values()
+    if q.high is None:
+        found = next((v for v in names if v.low == q.low), None)
+    elif q.low == 0:
+        found = next((v for v in names if v.high == q.high), None)
+    else:
+        found = lex.vague_names.get((q.low, q.high))
+    if found is None:
+        raise ValueError(f"no vague word in lexicon {lex.version} spans [{q.low}, {q.high}]")
+    return found
+
+
+def _vague_of(q: Quantity, lex: Lexicon) -> bool:
+    return _vague_word(q, lex).takes_of
+
+
+def _write_vague(q: Quantity, lex: Lexicon) -> str:
+    phrase = _vague_word(q, lex).phrase
+    if q.high is None:
+        return f"{lex.hedge_words[Hedge.AT_LEAST]} {phrase}"
+    if q.low == 0:
+        return f"{lex.hedge_words[Hedge.UP_TO]} {phrase}"
+    return phrase

@@ -1,0 +1,215 @@
+"""Hypothesis strategies for the ledger's domain values: one plain function per strategy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from ledger.domain.estimate import ClaimStatus, ClaimView, FigureInfo
+from ledger.domain.model import FigureKind
+from ledger.domain.quantity import Hedge, Quantity, lexicon, parse_quantity
+
+_SEPARATORS = (",", "\u202f", "\u2009", "\u00a0", "’", "'")
+
+
+def _phrases(table: object) -> list[str]:
+    """The phrases of one lexicon table, written back as text."""
+    assert isinstance(table, dict)
+    return sorted(" ".join(phrase) for phrase in table)
+
+
+def written_integers(min_value: int = 1, max_value: int = 10**12) -> st.SearchStrategy[str]:
+    """Whole numbers as news writes them: '5969', '5,969', '5 969' (thin space), '5’969'."""
+    return st.integers(min_value, max_value).flatmap(
+        lambda n: st.sampled_from([str(n), *(f"{n:,}".replace(",", s) for s in _SEPARATORS)])
+    )
+
+
+def written_numbers() -> st.SearchStrategy[str]:
+    """A number the lexicon reads: digits, decimals, number words, or with a multiplier."""
+    lex = lexicon()
+    words = [w for w in _phrases(lex.number_words) if w != "zero"]
+    multipliers = _phrases(lex.multipliers)
+    decimals = st.decimals(min_value=Decimal("0.01"), max_value=Decimal(10**6), places=2)
+    coefficient = st.one_of(
+        st.integers(1, 999).map(str),
+        st.decimals(min_value=Decimal("0.1"), max_value=Decimal(99), places=1).map(str),
+        st.sampled_from(words),
+    )
+    return st.one_of(
+        written_integers(),
+        decimals.map(str),
+        st.sampled_from(words),
+        st.tuples(coefficient, st.sampled_from(multipliers)).map(" ".join),
+        st.sampled_from(multipliers).map(lambda m: f"a {m}"),
+    )
+
+
+def _unit_forms() -> st.SearchStrategy[tuple[str, str]]:
+    """A unit written before the number, after it, both or neither (one unit, never two)."""
+    lex = lexicon()
+    codes = sorted(set(lex.units_after.values()))
+
+    def forms(code: str) -> st.SearchStrategy[tuple[str, str]]:
+        before = ["", *sorted(" ".join(p) for p, c in lex.units_before.items() if c == code)]
+        after = ["", *sorted(" ".join(p) for p, c in lex.units_after.items() if c == code)]
+        return st.tuples(st.sampled_from(before), st.sampled_from(after))
+
+    return st.sampled_from(codes).flatmap(forms)
+
+
+def _unit_after() -> st.SearchStrategy[str]:
+    return st.sampled_from(_phrases(lexicon().units_after))
+
+
+def point_texts() -> st.SearchStrategy[str]:
+    """One number with at most one hedge (before or after) and optional units."""
+    lex = lexicon()
+    prefix = st.one_of(st.just(""), st.sampled_from(_phrases(lex.prefix_hedges)))
+    suffix = st.one_of(st.just(""), st.sampled_from(_phrases(lex.suffix_hedges)))
+    return st.builds(
+        lambda hedge, units, number, tail: " ".join(
+            part for part in (hedge, units[0], number, units[1], "" if hedge else tail) if part
+        ),
+        prefix,
+        _unit_forms(),
+        written_numbers(),
+        suffix,
+    )
+
+
+def range_texts() -> st.SearchStrategy[str]:
+    """Two whole numbers, low end first: 'between A and B', 'A–B', 'from A to B', 'A or B'."""
+    lex = lexicon()
+    joiners = _phrases(lex.range_joiners)
+    ends = st.tuples(st.integers(0, 10**9), st.integers(0, 10**9)).map(sorted)
+    return st.builds(
+        lambda ab, form, unit: (form.format(f"{ab[0]:,}", f"{ab[1]:,}") + " " + unit).strip(),
+        ends,
+        st.one_of(
+            st.sampled_from(["between {} and {}", "from {} to {}"]),
+            st.sampled_from(joiners).map(lambda j: "{} " + j + " {}"),
+        ),
+        st.one_of(st.just(""), _unit_after()),
+    )
+
+
+def vague_texts() -> st.SearchStrategy[str]:
+    """A vague word ('dozens', 'several hundred'), maybe hedged, maybe 'of' a unit."""
+    lex = lexicon()
+    multipliers = _phrases(lex.multipliers)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> str:
+        word = draw(st.sampled_from(sorted(lex.vague.values(), key=lambda v: v.phrase)))
+        parts = [draw(st.one_of(st.just(""), st.sampled_from(_phrases(lex.prefix_hedges))))]
+        parts.append(word.phrase)
+        if word.scales and draw(st.booleans()):
+            parts.append(draw(st.sampled_from(multipliers)))
+        if draw(st.booleans()):
+            parts += ["of", draw(_unit_after())]
+        return " ".join(p for p in parts if p)
+
+    return build()
+
+
+def quantity_texts() -> st.SearchStrategy[str]:
+    """Text the quantity lexicon reads: a hedged number, a range, or a vague word."""
+    return st.one_of(point_texts(), range_texts(), vague_texts())
+
+
+def quantities() -> st.SearchStrategy[Quantity]:
+    """Quantities as the parser produces them from generated news text."""
+    return quantity_texts().map(parse_quantity)
+
+
+# --- The estimation policy (ledger.domain.estimate): the claims of one figure. ---
+
+_ESTIMATE_ORIGINS = ("kz-health-ministry", "kz-interior-ministry", "rferl", "ru-defense", "site")
+_ESTIMATE_BODIES = ("kz-government", "ru-government")
+_ESTIMATE_DAYS = (date(2022, 1, 7), date(2022, 1, 8), date(2022, 1, 9))
+_WITHDRAWN = (ClaimStatus.RETRACTED, ClaimStatus.REFUTED, ClaimStatus.CORRECTED)
+
+
+@st.composite
+def claim_quantities(draw: st.DrawFn) -> Quantity:
+    """Small, often-overlapping intervals with any hedge and a stated number in or out."""
+    low = draw(st.integers(0, 60))
+    high = draw(st.none() | st.integers(low, low + 30))
+    number = draw(st.none() | st.integers(0, 100))
+    return Quantity(
+        text="generated",
+        hedge=draw(st.sampled_from(Hedge)),
+        number=None if number is None else Decimal(number),
+        low=Decimal(low),
+        high=None if high is None else Decimal(high),
+        lexicon_version=draw(st.sampled_from(("2026.11-1", "2026.12-1"))),
+    )
+
+
+def settle_withdrawals(claims: Sequence[ClaimView]) -> list[ClaimView]:
+    """`claims` (relays after what they relay) with `withdrawn_via` derived from the chain."""
+    by_id: dict[str, ClaimView] = {}
+    settled: list[ClaimView] = []
+    for claim in claims:
+        parent = by_id.get(claim.derived_from) if claim.derived_from else None
+        via = None
+        if parent is not None:
+            via = parent.claim_id if parent.status in _WITHDRAWN else parent.withdrawn_via
+        claim = claim.model_copy(update={"withdrawn_via": via})
+        by_id[claim.claim_id] = claim
+        settled.append(claim)
+    return settled
+
+
+@st.composite
+def figure_claims(
+    draw: st.DrawFn, *, min_size: int = 0, max_size: int = 8, one_as_of: bool = False
+) -> list[ClaimView]:
+    """Claims of one figure: relays of earlier claims, any standing, a few origins and days."""
+    claims: list[ClaimView] = []
+    for index in range(draw(st.integers(min_size, max_size))):
+        claim_id = f"c{index}"
+        parent = claims[draw(st.integers(0, index - 1))] if index and draw(st.booleans()) else None
+        origin = draw(st.sampled_from(_ESTIMATE_ORIGINS))
+        status = draw(st.just(ClaimStatus.ACTIVE) | st.sampled_from(ClaimStatus))
+        claims.append(
+            ClaimView(
+                claim_id=claim_id,
+                report_id=draw(st.sampled_from(("r1", "r2", "r3"))),
+                figure="kz-unrest-2022/killed/kazakhstan",
+                value="generated",
+                quantity=draw(claim_quantities()),
+                as_of=_ESTIMATE_DAYS[-1] if one_as_of else draw(st.sampled_from(_ESTIMATE_DAYS)),
+                origin=origin,
+                outlet=draw(st.sampled_from(("rferl", "nyt"))),
+                published_at=datetime(2022, 1, 9, draw(st.integers(0, 23)), tzinfo=UTC),
+                derived_from=parent.claim_id if parent else None,
+                position=index + 1,
+                root_claim_id=parent.root_claim_id if parent else claim_id,
+                root_origin=parent.root_origin if parent else origin,
+                status=status,
+                status_by=None if status is ClaimStatus.ACTIVE else "someone",
+                status_reason=None if status is ClaimStatus.ACTIVE else "generated",
+                disputed_by=("someone",) if status is ClaimStatus.DISPUTED else (),
+            )
+        )
+    return settle_withdrawals(claims)
+
+
+def independence_maps() -> st.SearchStrategy[dict[str, str]]:
+    """Some origins mapped onto a shared top-level body; the rest stand alone."""
+    return st.dictionaries(st.sampled_from(_ESTIMATE_ORIGINS), st.sampled_from(_ESTIMATE_BODIES))
+
+
+def figure_infos() -> st.SearchStrategy[FigureInfo]:
+    """A killed-like figure, cumulative or level."""
+    return st.builds(
+        FigureInfo,
+        figure=st.just("kz-unrest-2022/killed/kazakhstan"),
+        unit=st.just("people"),
+        kind=st.sampled_from(FigureKind),
+    )

@@ -1,1 +1,103 @@
-"""The claim ledger."""
+"""The claim ledger: every figure a source asserts about an unfolding event, kept forever,
+with its best estimate, provenance and history.
+
+    import ledger
+    lg = ledger.open("sqlite:///kz.db")
+    lg.register_source("kz-health-ministry", name="Kazakhstan Health Ministry", kind="government")
+    lg.define_figure("kz-unrest-2022/killed/kazakhstan", unit="people", kind="cumulative")
+    rep = lg.append_report(ledger.Report(outlet=..., published_at=..., claims=[ledger.Claim(...)]))
+    lg.estimate("kz-unrest-2022/killed/kazakhstan")
+"""
+
+from ledger.domain.estimate import (
+    ClaimStatus,
+    ClaimUse,
+    ClaimView,
+    EstimateStatus,
+    EventRef,
+    FigureEstimate,
+    Provenance,
+)
+from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
+from ledger.domain.quantity import Hedge, Quantity, parse_quantity
+from ledger.errors import (
+    AlreadyExistsError,
+    AppendOnlyViolationError,
+    ConcurrencyError,
+    ConflictError,
+    DatabaseUnavailableError,
+    DuplicateEventError,
+    EventDecodeError,
+    InvalidInputError,
+    InvalidPayloadError,
+    InvalidTransitionError,
+    LedgerError,
+    NotFoundError,
+    QuantityParseError,
+    StoreError,
+    UnknownClaimError,
+    UnknownFigureError,
+    UnknownReportError,
+    UnknownSourceError,
+)
+from ledger.projections.history import Cause, EstimateChange, EstimateSummary
+from ledger.service.ledger import (
+    Ledger,
+    LedgerEvent,
+    RecordedClaim,
+    RecordedEvent,
+    RecordedReport,
+    ReplayResult,
+    open,
+)
+from ledger.store.record import VerifyResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlreadyExistsError",
+    "AppendOnlyViolationError",
+    "Cause",
+    "Claim",
+    "ClaimStatus",
+    "ClaimUse",
+    "ClaimView",
+    "ConcurrencyError",
+    "ConflictError",
+    "DatabaseUnavailableError",
+    "DuplicateEventError",
+    "EstimateChange",
+    "EstimateStatus",
+    "EstimateSummary",
+    "EventDecodeError",
+    "EventRef",
+    "Figure",
+    "FigureEstimate",
+    "FigureKind",
+    "Hedge",
+    "InvalidInputError",
+    "InvalidPayloadError",
+    "InvalidTransitionError",
+    "Ledger",
+    "LedgerError",
+    "LedgerEvent",
+    "NotFoundError",
+    "Provenance",
+    "Quantity",
+    "QuantityParseError",
+    "RecordedClaim",
+    "RecordedEvent",
+    "RecordedReport",
+    "ReplayResult",
+    "Report",
+    "Source",
+    "SourceKind",
+    "StoreError",
+    "UnknownClaimError",
+    "UnknownFigureError",
+    "UnknownReportError",
+    "UnknownSourceError",
+    "VerifyResult",
+    "open",
+    "parse_quantity",
+]

@@ -65,6 +65,7 @@ class QuantityParseError(InvalidInputError):
 
     def __init__(self, text: str, reason: str, field: str = "value") -> None:
         self.text = text
+        self.detail = reason
         super().__init__(field, f"cannot read {text!r}: {reason}")
 
 

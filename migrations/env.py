@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import ledger.projections.tables  # noqa: F401  (registers the read model on the metadata)
 from ledger.store.schema import metadata
 
 config = context.config

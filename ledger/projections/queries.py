@@ -1,0 +1,225 @@
+"""Reads of the read model, on a SQLAlchemy connection. Everything here is indexed by figure
+or claim id, so its cost follows the size of one figure, not of the ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from ledger.domain.estimate import ClaimView, EventRef, FigureEstimate, FigureInfo
+from ledger.domain.model import Figure, FigureKind, Source, SourceKind
+from ledger.projections import tables as t
+from ledger.projections.claims import ClaimChange, claim_as_of
+from ledger.projections.history import EstimateChange
+from ledger.store.schema import events
+
+READ_MODEL_CHECKPOINT = "read_model"
+
+
+def checkpoint(connection: Connection) -> int:
+    """The last position the read model has applied (0 when empty)."""
+    query = sa.select(t.checkpoints.c.position).where(
+        t.checkpoints.c.name == READ_MODEL_CHECKPOINT
+    )
+    return int(connection.execute(query).scalar() or 0)
+
+
+def source(connection: Connection, source_id: str) -> Source | None:
+    """One registered source."""
+    row = connection.execute(
+        sa.select(t.sources).where(t.sources.c.source_id == source_id)
+    ).first()
+    return _source(row) if row else None
+
+
+def sources(connection: Connection) -> list[Source]:
+    """Every registered source, by id."""
+    rows = connection.execute(sa.select(t.sources).order_by(t.sources.c.source_id))
+    return [_source(row) for row in rows]
+
+
+def _source(row: sa.Row[object]) -> Source:
+    return Source(
+        source_id=row.source_id,
+        name=row.name,
+        kind=SourceKind(row.kind),
+        parent=row.parent,
+        notes=row.notes,
+    )
+
+
+def figure(connection: Connection, key: str) -> Figure | None:
+    """One defined figure."""
+    row = connection.execute(sa.select(t.figures).where(t.figures.c.figure == key)).first()
+    return _figure(row) if row else None
+
+
+def figures(connection: Connection) -> list[Figure]:
+    """Every defined figure, by key."""
+    rows = connection.execute(sa.select(t.figures).order_by(t.figures.c.figure))
+    return [_figure(row) for row in rows]
+
+
+def figure_keys(connection: Connection) -> list[str]:
+    """Every figure key (for suggestions)."""
+    return list(connection.execute(sa.select(t.figures.c.figure)).scalars())
+
+
+def _figure(row: sa.Row[object]) -> Figure:
+    return Figure(
+        figure=row.figure,
+        unit=row.unit,
+        kind=FigureKind(row.kind),
+        parent=row.parent,
+        description=row.description,
+    )
+
+
+def figure_info(item: Figure) -> FigureInfo:
+    """What the estimation policy needs of a figure."""
+    return FigureInfo(figure=item.figure, unit=item.unit, kind=item.kind)
+
+
+def claim(connection: Connection, claim_id: str) -> ClaimView | None:
+    """A claim as it stands now."""
+    query = sa.select(t.claims.c.current).where(t.claims.c.claim_id == claim_id)
+    text = connection.execute(query).scalar()
+    return ClaimView.model_validate_json(text) if text else None
+
+
+def relays(connection: Connection, claim_id: str) -> list[ClaimView]:
+    """The claims that name `claim_id` as `derived_from`, as they stand now."""
+    query = (
+        sa.select(t.claims.c.current)
+        .where(t.claims.c.derived_from == claim_id)
+        .order_by(t.claims.c.position)
+    )
+    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def claims(connection: Connection, key: str) -> list[ClaimView]:
+    """Every claim of a figure as it stands now, in the order they were recorded."""
+    query = (
+        sa.select(t.claims.c.current)
+        .where(t.claims.c.figure == key)
+        .order_by(t.claims.c.position)
+    )
+    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def claims_as_of(
+    connection: Connection,
+    key: str,
+    *,
+    position: int | None = None,
+    known_on: datetime | None = None,
+) -> list[ClaimView]:
+    """Every claim of a figure as it stood after `position`, or as known on `known_on`
+    (published by then; corrections of our own extraction always apply)."""
+    query = sa.select(t.claims.c.claim_id, t.claims.c.asserted).where(t.claims.c.figure == key)
+    changes_query = sa.select(t.claim_changes.c.claim_id, t.claim_changes.c.change).where(
+        t.claim_changes.c.figure == key
+    )
+    if position is not None:
+        query = query.where(t.claims.c.position <= position)
+        changes_query = changes_query.where(t.claim_changes.c.position <= position)
+    if known_on is not None:
+        query = query.where(t.claims.c.published_at <= known_on)
+    changes: dict[str, list[ClaimChange]] = {}
+    for claim_id, text in connection.execute(changes_query):
+        change = ClaimChange.model_validate_json(text)
+        if known_on is None or change.retroactive or change.published_at <= known_on:
+            changes.setdefault(claim_id, []).append(change)
+    views = [
+        claim_as_of(ClaimView.model_validate_json(text), changes.get(claim_id, ()))
+        for claim_id, text in connection.execute(query.order_by(t.claims.c.position))
+    ]
+    return views
+
+
+def estimate(connection: Connection, key: str) -> FigureEstimate | None:
+    """The current estimate of a figure as the projection stored it."""
+    query = sa.select(t.estimates.c.estimate).where(t.estimates.c.figure == key)
+    text = connection.execute(query).scalar()
+    return FigureEstimate.model_validate_json(text) if text else None
+
+
+def last_change(connection: Connection, key: str, position: int) -> EventRef | None:
+    """The event that last changed a figure's estimate at or before `position`."""
+    query = (
+        sa.select(t.estimate_history.c.entry)
+        .where(t.estimate_history.c.figure == key, t.estimate_history.c.position <= position)
+        .order_by(t.estimate_history.c.position.desc())
+        .limit(1)
+    )
+    text = connection.execute(query).scalar()
+    return EstimateChange.model_validate_json(text).cause.event if text else None
+
+
+def history(connection: Connection, key: str) -> list[EstimateChange]:
+    """Every change of a figure's estimate, oldest first."""
+    query = (
+        sa.select(t.estimate_history.c.entry)
+        .where(t.estimate_history.c.figure == key)
+        .order_by(t.estimate_history.c.position)
+    )
+    return [EstimateChange.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def head_position(connection: Connection) -> int:
+    """The last position in the log."""
+    return int(connection.execute(sa.select(sa.func.max(events.c.position))).scalar() or 0)
+
+
+def reports_exists(connection: Connection, report_id: str) -> bool:
+    """Whether a report with this id was filed."""
+    query = sa.select(t.reports.c.report_id).where(t.reports.c.report_id == report_id)
+    return connection.execute(query).first() is not None
+
+
+def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
+    """Every claim a report carried, as it stands now."""
+    query = (
+        sa.select(t.claims.c.current)
+        .where(t.claims.c.report_id == report_id)
+        .order_by(t.claims.c.position)
+    )
+    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def all_estimates(connection: Connection) -> list[FigureEstimate]:
+    """The current estimate of every figure, by key."""
+    query = sa.select(t.estimates.c.estimate).order_by(t.estimates.c.figure)
+    return [FigureEstimate.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def position_before(connection: Connection, moment: datetime) -> int:
+    """The last position recorded strictly before `moment` (0 if none)."""
+    query = sa.select(sa.func.max(events.c.position)).where(events.c.recorded_at < moment)
+    return int(connection.execute(query).scalar() or 0)
+
+
+def event_type_of(connection: Connection, event_id: str) -> str | None:
+    """The type of the recorded event with this id, if any."""
+    query = sa.select(events.c.type).where(events.c.event_id == event_id)
+    return connection.execute(query).scalar()
+
+
+def dump(connection: Connection) -> dict[str, list[object]]:
+    """The whole read model as plain data, for comparing a rebuild with the live state."""
+    result: dict[str, list[object]] = {}
+    for table in t.READ_MODEL:
+        order = [c for c in table.primary_key.columns]
+        rows = connection.execute(sa.select(table).order_by(*order))
+        columns = [c.name for c in table.columns if c.name not in ("change_id", "entry_id")]
+        result[table.name] = [
+            json.dumps([_plain(getattr(row, c)) for c in columns]) for row in rows
+        ]
+    return result
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,99 @@
+"""Read-model tables. Unlike `events` they are rebuilt freely: `replay()` empties and refills
+them from the log. Created by migration 0002; registered on the store's metadata so the
+migrations-agree-with-models test covers them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ledger.store.schema import Position, UTCDateTime, metadata
+
+JSONText = sa.Text
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("source_id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("parent", sa.String(100), nullable=True),
+    sa.Column("notes", sa.Text(), nullable=True),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+)
+
+figures = sa.Table(
+    "figures",
+    metadata,
+    sa.Column("figure", sa.String(400), primary_key=True),
+    sa.Column("unit", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("parent", sa.String(400), nullable=True),
+    sa.Column("description", sa.Text(), nullable=True),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("report_id", sa.String(128), primary_key=True),
+    sa.Column("outlet", sa.String(100), nullable=False, index=True),
+    sa.Column("published_at", UTCDateTime(), nullable=False),
+    sa.Column("report", JSONText(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+)
+
+claims = sa.Table(
+    "claims",
+    metadata,
+    sa.Column("claim_id", sa.String(128), primary_key=True),
+    sa.Column("figure", sa.String(400), nullable=False),
+    sa.Column("report_id", sa.String(128), nullable=False, index=True),
+    sa.Column("derived_from", sa.String(128), nullable=True, index=True),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("published_at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("asserted", JSONText(), nullable=False),
+    sa.Column("current", JSONText(), nullable=False),
+    sa.Index(None, "figure", "position"),
+)
+
+claim_changes = sa.Table(
+    "claim_changes",
+    metadata,
+    sa.Column("change_id", Position, primary_key=True, autoincrement=True),
+    sa.Column("claim_id", sa.String(128), nullable=False, index=True),
+    sa.Column("figure", sa.String(400), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("published_at", UTCDateTime(), nullable=False),
+    sa.Column("change", JSONText(), nullable=False),
+    sa.Index(None, "figure", "position"),
+)
+
+estimates = sa.Table(
+    "estimates",
+    metadata,
+    sa.Column("figure", sa.String(400), primary_key=True),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("estimate", JSONText(), nullable=False),
+)
+
+estimate_history = sa.Table(
+    "estimate_history",
+    metadata,
+    sa.Column("entry_id", Position, primary_key=True, autoincrement=True),
+    sa.Column("figure", sa.String(400), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Column("entry", JSONText(), nullable=False),
+    sa.Index(None, "figure", "position"),
+    sa.Index(None, "position"),
+)
+
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+)
+
+READ_MODEL = (sources, figures, reports, claims, claim_changes, estimates, estimate_history)

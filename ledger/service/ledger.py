@@ -1,0 +1,614 @@
+"""The ledger: the Python API users call. It turns requests into events, appends them with
+the read model in the same transaction, and answers queries from the read model."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Self
+
+import structlog
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ledger.domain.estimate import ClaimView, FigureEstimate
+from ledger.domain.events import (
+    ClaimAsserted,
+    ClaimCorrected,
+    ClaimDisputed,
+    ClaimRefuted,
+    ClaimRetracted,
+    ClaimSuperseded,
+    Compensation,
+    Event,
+    FigureDefined,
+    ReportFiled,
+    SourceRegistered,
+)
+from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
+from ledger.domain.quantity import Quantity, parse_quantity
+from ledger.domain.values import end_of, new_claim_id, require_aware
+from ledger.errors import (
+    AlreadyExistsError,
+    ConcurrencyError,
+    InvalidInputError,
+    QuantityParseError,
+    UnknownClaimError,
+    UnknownFigureError,
+    UnknownReportError,
+)
+from ledger.projections import queries as q
+from ledger.projections.history import EstimateChange
+from ledger.projections.projector import Projector, suggest
+from ledger.service.mapper import from_stored, to_new_event
+from ledger.store.record import StoredEvent, VerifyResult
+from ledger.store.sql import SQLStore, rows_after
+
+log = structlog.get_logger("ledger")
+
+DEFAULT_FILE = "ledger.db"
+
+
+def default_url() -> str:
+    """`LEDGER_DATABASE_URL`, else `ledger.db` in the working directory."""
+    return os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_FILE).resolve()}"
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RecordedClaim(_Result):
+    """A claim as recorded: its id, the quantity it was read as, and its position."""
+
+    claim_id: str
+    figure: str
+    value: str
+    quantity: Quantity
+    position: int
+
+
+class RecordedReport(_Result):
+    """A report as recorded, with its claims."""
+
+    report_id: str
+    outlet: str
+    published_at: datetime
+    claims: tuple[RecordedClaim, ...]
+    first_position: int
+    last_position: int
+
+
+class RecordedEvent(_Result):
+    """A compensating (or other single) event as recorded."""
+
+    event_id: str
+    type: str
+    claim_id: str | None = None
+    position: int
+    recorded_at: datetime
+
+
+class LedgerEvent(_Result):
+    """An event read back from the log, decoded, with where and when it was recorded."""
+
+    position: int
+    stream_id: str
+    stream_version: int
+    event_id: str
+    type: str
+    schema_version: int
+    recorded_at: datetime
+    metadata: dict[str, Any]
+    hash: str
+    event: Event
+
+
+class ReplayResult(_Result):
+    """What a replay rebuilt, and whether the rebuild equals the state kept live."""
+
+    events: int
+    figures: int
+    seconds: float
+    identical: bool | None
+    differences: tuple[str, ...] = ()
+
+
+Progress = Callable[[int, int], None]
+"""Called during long work with (done, total)."""
+
+
+class Ledger:
+    """An open claim ledger. Use `ledger.open(url)`; close it (or use `with`) when done."""
+
+    def __init__(self, store: SQLStore, *, actor: str | None = None) -> None:
+        self.store = store
+        self.actor = actor or _default_actor()
+        self._projector = Projector()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The database URL this ledger is stored at."""
+        return self.store.url
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def register_source(
+        self,
+        source_id: str,
+        *,
+        name: str,
+        kind: SourceKind | str,
+        parent: str | None = None,
+        notes: str | None = None,
+    ) -> Source:
+        """Register an actor that asserts or relays figures."""
+        source = Source(source_id=source_id, name=name, kind=SourceKind(kind), parent=parent,
+                        notes=notes)
+        self._append([SourceRegistered(**source.model_dump())], expect_new=f"source:{source_id}")
+        return source
+
+    def define_figure(
+        self,
+        figure: str,
+        *,
+        unit: str = "people",
+        kind: FigureKind | str = FigureKind.CUMULATIVE,
+        parent: str | None = None,
+        description: str | None = None,
+    ) -> Figure:
+        """Define what is counted: `event/measure/place`, its unit, cumulative or level."""
+        defined = Figure(figure=figure, unit=unit, kind=FigureKind(kind), parent=parent,
+                         description=description)
+        self._append([FigureDefined(**defined.model_dump())], expect_new=f"figure:{figure}")
+        return defined
+
+    def append_report(self, report: Report) -> RecordedReport:
+        """Record one report and all its claims, atomically."""
+        return self.append_reports([report])[0]
+
+    def append_reports(self, reports: Sequence[Report]) -> list[RecordedReport]:
+        """Record many reports in one transaction: all of them or none."""
+        events: list[Event] = []
+        for index, report in enumerate(reports):
+            prefix = f"reports[{index}]." if len(reports) > 1 else ""
+            events.extend(_report_events(report, prefix))
+        stored = self._append(events)
+        results, cursor = [], 0
+        for report in reports:
+            size = 1 + len(report.claims)
+            pairs = list(zip(stored[cursor : cursor + size], events[cursor : cursor + size],
+                             strict=True))
+            cursor += size
+            claims = tuple(
+                RecordedClaim(
+                    claim_id=e.claim_id,
+                    figure=e.figure,
+                    value=e.value,
+                    quantity=e.quantity,
+                    position=s.position,
+                )
+                for s, e in pairs
+                if isinstance(e, ClaimAsserted)
+            )
+            results.append(
+                RecordedReport(
+                    report_id=report.report_id,
+                    outlet=report.outlet,
+                    published_at=report.published_at,
+                    claims=claims,
+                    first_position=pairs[0][0].position,
+                    last_position=pairs[-1][0].position,
+                )
+            )
+        return results
+
+    def retract(
+        self,
+        claim_id: str,
+        *,
+        by: str,
+        reason: str,
+        evidence: str | None = None,
+        published_at: datetime | None = None,
+    ) -> RecordedEvent:
+        """The issuer withdrew a claim. It stays on record and stops counting."""
+        event = ClaimRetracted(claim_id=claim_id, **_compensation(by, reason, evidence, published_at))
+        return self._compensate(event)
+
+    def retract_report(
+        self,
+        report_id: str,
+        *,
+        by: str,
+        reason: str,
+        evidence: str | None = None,
+        published_at: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """Withdraw every claim of a report that still counts, in one transaction."""
+        with self.store.transaction() as connection:
+            if not q.reports_exists(connection, report_id):
+                raise UnknownReportError(report_id, "report_id")
+            claims = [c for c in q.claims_of_report(connection, report_id) if c.status.counts]
+        common = _compensation(by, reason, evidence, published_at)
+        events: list[Event] = [
+            ClaimRetracted(claim_id=c.claim_id, report_id=report_id, **common) for c in claims
+        ]
+        if not events:
+            raise InvalidInputError("report_id", f"report {report_id} has no claim left to retract")
+        return [self._recorded(s, e) for s, e in zip(self._append(events), events, strict=True)]
+
+    def dispute(
+        self,
+        claim_id: str,
+        *,
+        by: str,
+        reason: str,
+        evidence: str | None = None,
+        published_at: datetime | None = None,
+    ) -> RecordedEvent:
+        """Someone questioned a claim: it still counts, flagged."""
+        event = ClaimDisputed(claim_id=claim_id, **_compensation(by, reason, evidence, published_at))
+        return self._compensate(event)
+
+    def refute(
+        self,
+        claim_id: str,
+        *,
+        by: str,
+        reason: str,
+        evidence: str | None = None,
+        published_at: datetime | None = None,
+    ) -> RecordedEvent:
+        """Evidence shows a claim is false: it stops counting."""
+        event = ClaimRefuted(claim_id=claim_id, **_compensation(by, reason, evidence, published_at))
+        return self._compensate(event)
+
+    def supersede(
+        self,
+        claim_id: str,
+        *,
+        replacement: str,
+        by: str,
+        reason: str = "the origin published a newer figure",
+        evidence: str | None = None,
+        published_at: datetime | None = None,
+    ) -> RecordedEvent:
+        """The same origin published a newer figure (`replacement`) that replaces this one."""
+        event = ClaimSuperseded(
+            claim_id=claim_id,
+            replacement=replacement,
+            **_compensation(by, reason, evidence, published_at),
+        )
+        return self._compensate(event)
+
+    def correct(
+        self,
+        claim_id: str,
+        *,
+        reason: str,
+        value: str | None = None,
+        figure: str | None = None,
+        as_of: date | datetime | None = None,
+        origin: str | None = None,
+        quote: str | None = None,
+        derived_from: str | None = None,
+        evidence: str | None = None,
+    ) -> RecordedClaim:
+        """Fix our own extraction mistake: the claim is marked corrected and a replacement
+        with the given fields (the rest copied) is recorded in the same report."""
+        with self.store.transaction() as connection:
+            old = q.claim(connection, claim_id)
+        if old is None:
+            raise UnknownClaimError(claim_id, "claim_id")
+        new_id = new_claim_id()
+        fields = {
+            "figure": figure or old.figure,
+            "value": value or old.value,
+            "as_of": as_of or old.as_of,
+            "origin": origin or old.origin,
+            "quote": old.quote if quote is None else quote,
+            "derived_from": derived_from or old.derived_from,
+        }
+        claim = _validated(Claim, "", claim_id=new_id, **fields)
+        replacement = _claim_event(claim, "", old.report_id, old.outlet, old.published_at)
+        replacement = replacement.model_copy(update={"corrects": claim_id})
+        corrected = ClaimCorrected(
+            claim_id=claim_id, by=self.actor, reason=reason, evidence=evidence,
+            replacement=new_id,
+        )
+        stored = self._append([corrected, replacement])
+        return RecordedClaim(
+            claim_id=new_id,
+            figure=replacement.figure,
+            value=replacement.value,
+            quantity=replacement.quantity,
+            position=stored[1].position,
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def estimate(
+        self,
+        figure: str,
+        *,
+        at_position: int | None = None,
+        recorded_before: datetime | None = None,
+        known_on: date | datetime | None = None,
+    ) -> FigureEstimate:
+        """The estimate of a figure: now, after position n, at a recorded time, or as known
+        on a date (reports published by then). At most one of the three may be given."""
+        chosen = [x for x in (at_position, recorded_before, known_on) if x is not None]
+        if len(chosen) > 1:
+            raise InvalidInputError(
+                "at_position", "give at most one of at_position, recorded_before, known_on"
+            )
+        with self.store.transaction() as connection:
+            head = q.checkpoint(connection)
+            self._need_figure(connection, figure)
+            if not chosen:
+                found = q.estimate(connection, figure)
+                assert found is not None, f"figure {figure} has no estimate row"
+                return found.model_copy(update={"position": head})
+            if recorded_before is not None:
+                at_position = q.position_before(
+                    connection, require_aware(recorded_before, "recorded_before")
+                )
+            if at_position is not None:
+                if at_position < 0:
+                    raise InvalidInputError("at_position", "must be 0 or more")
+                at_position = min(at_position, head)
+                claims = q.claims_as_of(connection, figure, position=at_position)
+                changed_by = q.last_change(connection, figure, at_position)
+                position = at_position
+            else:
+                assert known_on is not None
+                bound = end_of(known_on)
+                claims = q.claims_as_of(connection, figure, known_on=bound)
+                changed_by, position = None, head
+            fresh = self._projector.compute(connection, figure, claims)
+        return fresh.model_copy(
+            update={
+                "position": position,
+                "provenance": fresh.provenance.model_copy(update={"changed_by": changed_by}),
+            }
+        )
+
+    def history(self, figure: str) -> list[EstimateChange]:
+        """Every change of a figure's estimate, each with before, after and its cause."""
+        with self.store.transaction() as connection:
+            self._need_figure(connection, figure)
+            return q.history(connection, figure)
+
+    def figures(self) -> list[Figure]:
+        """Every defined figure."""
+        with self.store.transaction() as connection:
+            return q.figures(connection)
+
+    def estimates(self) -> list[FigureEstimate]:
+        """The current estimate of every figure."""
+        with self.store.transaction() as connection:
+            head = q.checkpoint(connection)
+            return [e.model_copy(update={"position": head}) for e in q.all_estimates(connection)]
+
+    def sources(self) -> list[Source]:
+        """Every registered source."""
+        with self.store.transaction() as connection:
+            return q.sources(connection)
+
+    def claims(self, figure: str) -> list[ClaimView]:
+        """Every claim of a figure, with where it stands now."""
+        with self.store.transaction() as connection:
+            self._need_figure(connection, figure)
+            return q.claims(connection, figure)
+
+    def claim(self, claim_id: str) -> ClaimView:
+        """One claim, with where it stands now."""
+        with self.store.transaction() as connection:
+            found = q.claim(connection, claim_id)
+        if found is None:
+            raise UnknownClaimError(claim_id, "claim_id")
+        return found
+
+    def events(self, after: int = 0) -> Iterator[LedgerEvent]:
+        """Every event after a position, decoded, lazily."""
+        for stored in self.store.read_all(after):
+            yield _ledger_event(stored)
+
+    def head(self) -> int:
+        """The last position in the log."""
+        return self.store.head()[0]
+
+    def verify(self) -> VerifyResult:
+        """Check the hash chain end to end; the first bad position if any."""
+        return self.store.verify()
+
+    def replay(self, *, check: bool = True, progress: Progress | None = None) -> ReplayResult:
+        """Rebuild every projection from position 0. With `check`, compare the rebuilt read
+        model with the one kept live and report any difference."""
+        started = time.perf_counter()
+        with self.store.transaction(write=True) as connection:
+            before = q.dump(connection) if check else None
+            total = q.head_position(connection)
+            self._projector.reset(connection)
+            count, batch = 0, []
+            for stored in rows_after(connection, 0):
+                if batch and batch[-1][0].metadata.get("batch") != stored.metadata.get("batch"):
+                    self._projector.handle(connection, batch, check=False)
+                    batch = []
+                batch.append((stored, from_stored(stored)))
+                count += 1
+                if progress and count % 1000 == 0:
+                    progress(count, total)
+            self._projector.handle(connection, batch, check=False)
+            after = q.dump(connection) if check else None
+            figures = len(q.figure_keys(connection))
+        if progress:
+            progress(count, total)
+        differences: tuple[str, ...] = ()
+        if before is not None and after is not None:
+            differences = tuple(
+                f"{name}: {len(before[name])} live rows vs {len(after[name])} rebuilt"
+                if len(before[name]) != len(after[name])
+                else f"{name}: rows differ"
+                for name in before
+                if before[name] != after[name]
+            )
+        seconds = time.perf_counter() - started
+        log.info("replayed", events=count, figures=figures, seconds=round(seconds, 3),
+                 identical=not differences if check else None)
+        return ReplayResult(
+            events=count,
+            figures=figures,
+            seconds=seconds,
+            identical=(not differences) if check else None,
+            differences=differences,
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _compensate(self, event: Compensation) -> RecordedEvent:
+        stored = self._append([event])
+        return self._recorded(stored[0], event)
+
+    def _recorded(self, stored: StoredEvent, event: Event) -> RecordedEvent:
+        return RecordedEvent(
+            event_id=str(stored.event_id),
+            type=stored.type,
+            claim_id=getattr(event, "claim_id", None),
+            position=stored.position,
+            recorded_at=stored.recorded_at,
+        )
+
+    def _append(self, events: Sequence[Event], *, expect_new: str | None = None) -> list[StoredEvent]:
+        batch = str(uuid.uuid4())
+        metadata = {"actor": self.actor, "batch": batch, "correlation_id": batch}
+        records = [to_new_event(event, metadata) for event in events]
+
+        def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
+            self._projector.handle(connection, list(zip(stored, events, strict=True)))
+
+        expected = {expect_new: 0} if expect_new else None
+        try:
+            return self.store.append(records, expected, on_append=project)
+        except ConcurrencyError as error:
+            kind, _, key = error.stream_id.partition(":")
+            raise AlreadyExistsError(kind, key) from error
+
+    def _need_figure(self, connection: Any, figure: str) -> None:
+        if q.figure(connection, figure) is None:
+            raise UnknownFigureError(figure, "figure", suggest(connection, figure))
+
+
+def open(url: str | None = None, *, actor: str | None = None, synchronous: str = "FULL") -> Ledger:
+    """Open (and create or migrate to the newest schema) the ledger at `url`.
+
+    `url`: `sqlite:///path.db` (default: `LEDGER_DATABASE_URL`, else ./ledger.db),
+    `sqlite://` for a throw-away in-memory ledger, or `postgresql://user@host/db`.
+    """
+    store = SQLStore(url or default_url(), synchronous=synchronous)
+    log.debug("opened", url=store.url, dialect=store.dialect)
+    return Ledger(store, actor=actor)
+
+
+def _default_actor() -> str:
+    try:
+        return os.environ.get("LEDGER_ACTOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _compensation(
+    by: str, reason: str, evidence: str | None, published_at: datetime | None
+) -> dict[str, Any]:
+    if not reason or not reason.strip():
+        raise InvalidInputError("reason", "say why; a compensating event needs a reason")
+    if published_at is not None:
+        require_aware(published_at, "published_at")
+    return {"by": by, "reason": reason.strip(), "evidence": evidence, "published_at": published_at}
+
+
+def _validated(model: type[Claim], prefix: str, **fields: Any) -> Claim:
+    try:
+        return model(**fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = prefix + ".".join(str(p) for p in first["loc"])
+        raise InvalidInputError(field or "claim", first["msg"]) from error
+
+
+def _report_events(report: Report, prefix: str) -> list[Event]:
+    events: list[Event] = [
+        ReportFiled(
+            report_id=report.report_id,
+            outlet=report.outlet,
+            published_at=report.published_at,
+            title=report.title,
+            url=report.url,
+            channel=report.channel,
+            content_hash=report.content_hash,
+            claim_count=len(report.claims),
+        )
+    ]
+    for index, claim in enumerate(report.claims):
+        events.append(
+            _claim_event(
+                claim, f"{prefix}claims[{index}].", report.report_id, report.outlet,
+                report.published_at,
+            )
+        )
+    return events
+
+
+def _claim_event(
+    claim: Claim, prefix: str, report_id: str, outlet: str, published_at: datetime
+) -> ClaimAsserted:
+    try:
+        quantity = parse_quantity(claim.value)
+    except QuantityParseError as error:
+        raise QuantityParseError(claim.value, error.detail, field=f"{prefix}value") from error
+    return ClaimAsserted(
+        claim_id=claim.claim_id,
+        report_id=report_id,
+        figure=claim.figure,
+        value=claim.value,
+        quantity=quantity,
+        as_of=claim.as_of,
+        origin=claim.origin,
+        outlet=outlet,
+        published_at=published_at,
+        derived_from=claim.derived_from,
+        quote=claim.quote,
+        note=claim.note,
+    )
+
+
+def _ledger_event(stored: StoredEvent) -> LedgerEvent:
+    return LedgerEvent(
+        position=stored.position,
+        stream_id=stored.stream_id,
+        stream_version=stored.stream_version,
+        event_id=str(stored.event_id),
+        type=stored.type,
+        schema_version=stored.schema_version,
+        recorded_at=stored.recorded_at,
+        metadata=stored.metadata,
+        hash=stored.hash,
+        event=from_stored(stored),
+    )

@@ -1,0 +1,73 @@
+"""Between domain events and the store's plain records: streams, metadata, upcasting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from ledger.domain.events import (
+    EVENT_ADAPTER,
+    EVENT_CLASSES,
+    UPCASTERS,
+    ClaimAsserted,
+    Event,
+    FigureDefined,
+    ReportFiled,
+    SourceRegistered,
+)
+from ledger.errors import EventDecodeError
+from ledger.store.record import NewEvent, StoredEvent
+
+
+def stream_of(event: Event) -> str:
+    """The stream an event belongs to; one per source, figure, report and claim."""
+    match event:
+        case SourceRegistered():
+            return f"source:{event.source_id}"
+        case FigureDefined():
+            return f"figure:{event.figure}"
+        case ReportFiled() | ClaimAsserted():
+            return f"report:{event.report_id}"
+        case _:
+            return f"claim:{event.claim_id}"
+
+
+def to_new_event(event: Event, metadata: dict[str, Any]) -> NewEvent:
+    """The store record for a domain event, with its class's schema version."""
+    payload = event.model_dump(mode="json", exclude={"type"})
+    return NewEvent(
+        stream_id=stream_of(event),
+        type=event.type,
+        payload=payload,
+        schema_version=type(event).schema_version,
+        metadata=metadata,
+    )
+
+
+def from_stored(stored: StoredEvent) -> Event:
+    """The domain event for a record, upcast from older schema versions.
+
+    Raises `EventDecodeError` for an unknown type, a version newer than this code knows,
+    a missing upcaster, or a payload that no longer validates.
+    """
+    cls = EVENT_CLASSES.get(stored.type)
+    if cls is None:
+        raise EventDecodeError(f"position {stored.position}: unknown event type {stored.type!r}")
+    payload, version = dict(stored.payload), stored.schema_version
+    if version > cls.schema_version:
+        raise EventDecodeError(
+            f"position {stored.position}: {stored.type} schema version {version} is newer "
+            f"than this code knows ({cls.schema_version}); upgrade the ledger package"
+        )
+    while version < cls.schema_version:
+        upcast = UPCASTERS.get((stored.type, version))
+        if upcast is None:
+            raise EventDecodeError(
+                f"position {stored.position}: no upcaster for {stored.type} v{version}"
+            )
+        payload, version = upcast(payload), version + 1
+    try:
+        return EVENT_ADAPTER.validate_python({**payload, "type": stored.type})
+    except ValidationError as error:
+        raise EventDecodeError(f"position {stored.position}: {error}") from error

@@ -51,10 +51,10 @@ def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 
     url = normalise_url(url)
     try:
         parsed = sa.engine.make_url(url)
-    except exc.ArgumentError as error:
-        raise DatabaseUnavailableError(f"not a database URL: {url!r}") from error
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        if parsed.get_backend_name() != "sqlite":
+            return sa.create_engine(url, pool_pre_ping=True)
+    except exc.ArgumentError as error:  # unparsable, or no such dialect/driver installed
+        raise DatabaseUnavailableError(f"not a usable database URL: {url!r}") from error
     memory = parsed.database in (None, "", ":memory:")
     engine = sa.create_engine(
         url,
@@ -303,3 +303,23 @@ def _decode(row: sa.Row[Any]) -> StoredEvent:
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+def rows_after(
+    connection: Connection, after: int, batch_size: int = 1000
+) -> Iterator[StoredEvent]:
+    """Every event after `after`, read in batches on a connection the caller holds (replay
+    reads this way inside its own transaction)."""
+    position = after
+    while True:
+        query = (
+            sa.select(events_table)
+            .where(events_table.c.position > position)
+            .order_by(events_table.c.position)
+            .limit(batch_size)
+        )
+        batch = [_decode(row) for row in connection.execute(query)]
+        if not batch:
+            return
+        yield from batch
+        position = batch[-1].position

@@ -275,7 +275,7 @@ def _digits(token: str) -> Decimal | str:
         return "the number is too large"
     if len(fraction) > _MAX_DECIMALS:
         return f"more than {_MAX_DECIMALS} decimal places"
-    if len(fraction) == 3 and not marks and bare != "0":
+    if len(fraction) == 3 and not marks and len(bare) <= 3 and bare != "0":
         return "ambiguous: '.' before three digits may be a thousands separator"
     return Decimal(f"{bare}.{fraction}" if fraction else bare)
 

@@ -7,6 +7,7 @@ fails the run instead of skipping silently.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -56,9 +57,9 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ledger.db'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for this test alone, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """A URL whose search_path is a new, empty schema; the schema is dropped afterwards."""
     server = _psycopg(postgres_server_url())
     schema = "t_" + secrets.token_hex(6)
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
@@ -73,6 +74,25 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for this test alone, dropped afterwards."""
+    with fresh_postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Each SQL backend in turn, shared by the tests of one module (for read-only tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
+        return
+    with fresh_postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:
     """Each SQL backend in turn: the same test runs on SQLite and on PostgreSQL."""
@@ -80,12 +100,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(name))
 
 
+def _drop(*_: object) -> object:
+    raise structlog.DropEvent
+
+
 @pytest.fixture(autouse=True)
 def _quiet_logs() -> Iterator[None]:
-    """Keep structlog's output out of test reports unless a test captures it."""
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(30),
-        processors=[structlog.processors.KeyValueRenderer()],
-    )
+    """Keep structlog's output out of test reports; `capture_logs` still sees every event."""
+    structlog.configure(processors=[_drop])
     yield
     structlog.reset_defaults()

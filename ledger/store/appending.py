@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -64,9 +65,15 @@ def resolve_retry(
 ) -> list[StoredEvent] | None:
     """The original events if this batch is an exact retry; None if it is all new.
 
-    Raises `DuplicateEventError` when an id was recorded with other content, or when only
-    part of the batch was recorded (an append is all-or-nothing, so that is not a retry).
+    Raises `DuplicateEventError` when an id appears twice in the batch, was recorded with
+    other content, or when only part of the batch was recorded (an append is
+    all-or-nothing, so that is not a retry).
     """
+    seen: set[uuid.UUID] = set()
+    for event in events:
+        if event.event_id in seen:
+            raise DuplicateEventError(str(event.event_id), "appears twice in this batch")
+        seen.add(event.event_id)
     found: list[StoredEvent] = []
     for event, (payload_text, _) in zip(events, texts, strict=True):
         stored = lookup(str(event.event_id))

@@ -97,6 +97,24 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _has_non_str_key(value: Any) -> bool:
+    # json would turn 2 and 10 into "2" and "10" but sort them as numbers, so the text
+    # hashed on append would differ from the canonical text of what is read back.
+    if isinstance(value, Mapping):
+        return any(not isinstance(k, str) or _has_non_str_key(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_non_str_key(v) for v in value)
+    return False
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not Unicode text, cannot be stored
+        return False
+    return True
+
+
 def _has_bad_float(value: Any) -> bool:
     if isinstance(value, float):
         return not math.isfinite(value)
@@ -111,17 +129,21 @@ def encode_checked(event: NewEvent) -> tuple[str, str]:
     """Validate one event for storage; return its canonical payload and metadata text.
 
     Raises `InvalidPayloadError` naming the field for an empty or over-long stream id or
-    type, a payload that is not a JSON object of JSON values, NaN or infinity, a NUL
-    character anywhere, or a payload over `MAX_PAYLOAD_BYTES`.
+    type, a payload that is not a JSON object of JSON values (string keys only), NaN or
+    infinity, a NUL character or lone surrogate anywhere, or a payload over
+    `MAX_PAYLOAD_BYTES`.
     """
     if not isinstance(event.stream_id, str) or not event.stream_id.strip():
         raise InvalidPayloadError("stream_id", "must be a non-empty string")
     if len(event.stream_id) > MAX_STREAM_ID:
         raise InvalidPayloadError("stream_id", f"longer than {MAX_STREAM_ID} characters")
-    if not event.type or len(event.type) > MAX_TYPE:
+    if not isinstance(event.type, str) or not event.type or len(event.type) > MAX_TYPE:
         raise InvalidPayloadError("type", f"must be 1 to {MAX_TYPE} characters")
-    if "\x00" in event.stream_id or "\x00" in event.type:
-        raise InvalidPayloadError("stream_id", "contains a NUL character")
+    for name, text in (("stream_id", event.stream_id), ("type", event.type)):
+        if "\x00" in text:
+            raise InvalidPayloadError(name, "contains a NUL character")
+        if not _is_utf8(text):
+            raise InvalidPayloadError(name, "contains a lone surrogate (not valid Unicode)")
     if not isinstance(event.schema_version, int) or event.schema_version < 1:
         raise InvalidPayloadError("schema_version", "must be a positive integer")
     texts = []
@@ -130,12 +152,18 @@ def encode_checked(event: NewEvent) -> tuple[str, str]:
             raise InvalidPayloadError(name, "must be a JSON object")
         try:
             text = canonical_json(value)
-        except ValueError as error:  # NaN / infinity
-            raise InvalidPayloadError(name, "NaN and infinity are not JSON numbers") from error
+        except ValueError as error:  # NaN / infinity, or an integer too long to print
+            if _has_bad_float(value):
+                raise InvalidPayloadError(name, "NaN and infinity are not JSON numbers") from error
+            raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
         except TypeError as error:
             raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
         if "\\u0000" in text and _has_nul(value):
             raise InvalidPayloadError(name, "contains a NUL character")
+        if _has_non_str_key(value):
+            raise InvalidPayloadError(name, "object keys must be strings")
+        if not _is_utf8(text):
+            raise InvalidPayloadError(name, "contains a lone surrogate (not valid Unicode)")
         texts.append(text)
     if len(texts[0].encode("utf-8")) > MAX_PAYLOAD_BYTES:
         raise InvalidPayloadError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")

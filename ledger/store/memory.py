@@ -46,7 +46,9 @@ class MemoryStore(EventStore):
             for event, event_texts in zip(events, texts, strict=True):
                 position += 1
                 versions[event.stream_id] = versions.get(event.stream_id, 0) + 1
-                record = build_stored(event, event_texts, position, versions[event.stream_id], now, prev)
+                record = build_stored(
+                    event, event_texts, position, versions[event.stream_id], now, prev
+                )
                 prev = record.hash
                 stored.append(record)
             if on_append is not None:
@@ -55,8 +57,9 @@ class MemoryStore(EventStore):
             self._by_id.update((str(e.event_id), e) for e in stored)
             self._versions = versions
         if stored:
-            log.info("appended", first=stored[0].position, last=stored[-1].position,
-                     count=len(stored))
+            log.info(
+                "appended", first=stored[0].position, last=stored[-1].position, count=len(stored)
+            )
         return stored
 
     def read_stream(self, stream_id: str) -> list[StoredEvent]:

@@ -92,8 +92,9 @@ def translated_errors() -> Iterator[None]:
         message = str(error.orig) if error.orig is not None else str(error)
         if "append-only" in message:
             raise AppendOnlyViolationError(message.splitlines()[0]) from error
-        if error.connection_invalidated or isinstance(error, exc.OperationalError) and (
-            "connect" in message or "unable to open" in message
+        if error.connection_invalidated or (
+            isinstance(error, exc.OperationalError)
+            and ("connect" in message or "unable to open" in message)
         ):
             raise DatabaseUnavailableError(message.splitlines()[0]) from error
         raise StoreError(message.splitlines()[0]) from error
@@ -163,7 +164,9 @@ class SQLStore(EventStore):
             for new, event_texts in zip(events, texts, strict=True):
                 position += 1
                 versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
-                record = build_stored(new, event_texts, position, versions[new.stream_id], now, prev)
+                record = build_stored(
+                    new, event_texts, position, versions[new.stream_id], now, prev
+                )
                 prev = record.hash
                 stored.append(record)
             connection.execute(
@@ -305,9 +308,7 @@ def _decode(row: sa.Row[Any]) -> StoredEvent:
     )
 
 
-def rows_after(
-    connection: Connection, after: int, batch_size: int = 1000
-) -> Iterator[StoredEvent]:
+def rows_after(connection: Connection, after: int, batch_size: int = 1000) -> Iterator[StoredEvent]:
     """Every event after `after`, read in batches on a connection the caller holds (replay
     reads this way inside its own transaction)."""
     position = after

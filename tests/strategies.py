@@ -213,3 +213,43 @@ def figure_infos() -> st.SearchStrategy[FigureInfo]:
         unit=st.just("people"),
         kind=st.sampled_from(FigureKind),
     )
+
+
+# -- whole-ledger operations, for replay properties ------------------------------------------
+
+LEDGER_ORIGINS = ("ministry", "monitor", "wire")
+LEDGER_FIGURES = ("ev/killed/a", "ev/killed/b", "ev/troops/a")
+
+
+@st.composite
+def ledger_operations(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
+    """A sequence of API calls: reports with claims (some relays), and compensating events
+    naming earlier claims by index (some of them invalid on purpose)."""
+    operations: list[tuple[str, dict[str, object]]] = []
+    claims = 0
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["report", "report", "retract", "dispute", "supersede",
+                                     "correct", "retract_report"]))
+        if kind == "report" or claims == 0:
+            size = draw(st.integers(1, 3))
+            items = [
+                {
+                    "figure": draw(st.sampled_from(LEDGER_FIGURES)),
+                    "value": draw(st.sampled_from(["at least 10", "nearly 6,000", "164",
+                                                   "around 2,500", "dozens", "more than 3,000",
+                                                   "between 5 and 9", "up to 40"])),
+                    "origin": draw(st.sampled_from(LEDGER_ORIGINS)),
+                    "day": draw(st.integers(1, 5)),
+                    "relay_of": draw(st.none() | st.integers(0, max(claims - 1, 0)))
+                    if claims
+                    else None,
+                }
+                for _ in range(size)
+            ]
+            operations.append(("report", {"claims": items, "day": draw(st.integers(5, 8))}))
+            claims += size
+        else:
+            target = draw(st.integers(0, claims - 1))
+            other = draw(st.integers(0, claims - 1))
+            operations.append((kind, {"target": target, "other": other}))
+    return operations

@@ -71,8 +71,14 @@ def changed_fields(before: EstimateSummary | None, after: EstimateSummary) -> tu
     """Which headline fields differ ("low", "best", "high", "status", "support", …)."""
     if before is None:
         return ("defined",)
-    fields = [f for f in ("low", "best", "high", "status") if getattr(before, f) != getattr(after, f)]
-    if (before.claims, before.reports, before.origins) != (after.claims, after.reports, after.origins):
+    fields = [
+        f for f in ("low", "best", "high", "status") if getattr(before, f) != getattr(after, f)
+    ]
+    if (before.claims, before.reports, before.origins) != (
+        after.claims,
+        after.reports,
+        after.origins,
+    ):
         fields.append("support")
     if before.conflict != after.conflict:
         fields.append("conflict")

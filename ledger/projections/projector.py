@@ -202,7 +202,9 @@ class Projector:
             case _:
                 return self._compensate(connection, stored, event)
 
-    def _assert(self, connection: Connection, stored: StoredEvent, event: ClaimAsserted) -> set[str]:
+    def _assert(
+        self, connection: Connection, stored: StoredEvent, event: ClaimAsserted
+    ) -> set[str]:
         parent = q.claim(connection, event.derived_from) if event.derived_from else None
         view = ClaimView(
             claim_id=event.claim_id,
@@ -265,7 +267,9 @@ class Projector:
             touched |= self._withdraw_relays(connection, target.claim_id, change)
         return touched
 
-    def _withdraw_relays(self, connection: Connection, claim_id: str, cause: ClaimChange) -> set[str]:
+    def _withdraw_relays(
+        self, connection: Connection, claim_id: str, cause: ClaimChange
+    ) -> set[str]:
         touched: set[str] = set()
         pending = [claim_id]
         while pending:
@@ -445,9 +449,7 @@ def _need_figure(connection: Connection, key: str, field: str) -> FigureDefined:
     found = q.figure(connection, key)
     if found is None:
         raise UnknownFigureError(key, field, suggest(connection, key))
-    return FigureDefined(
-        figure=found.figure, unit=found.unit, kind=found.kind, parent=found.parent
-    )
+    return FigureDefined(figure=found.figure, unit=found.unit, kind=found.kind, parent=found.parent)
 
 
 def suggest(connection: Connection, key: str) -> str | None:
@@ -466,4 +468,3 @@ def _save_checkpoint(connection: Connection, position: int) -> None:
         connection.execute(
             t.checkpoints.insert().values(name=q.READ_MODEL_CHECKPOINT, position=position)
         )
-

@@ -21,17 +21,13 @@ READ_MODEL_CHECKPOINT = "read_model"
 
 def checkpoint(connection: Connection) -> int:
     """The last position the read model has applied (0 when empty)."""
-    query = sa.select(t.checkpoints.c.position).where(
-        t.checkpoints.c.name == READ_MODEL_CHECKPOINT
-    )
+    query = sa.select(t.checkpoints.c.position).where(t.checkpoints.c.name == READ_MODEL_CHECKPOINT)
     return int(connection.execute(query).scalar() or 0)
 
 
 def source(connection: Connection, source_id: str) -> Source | None:
     """One registered source."""
-    row = connection.execute(
-        sa.select(t.sources).where(t.sources.c.source_id == source_id)
-    ).first()
+    row = connection.execute(sa.select(t.sources).where(t.sources.c.source_id == source_id)).first()
     return _source(row) if row else None
 
 
@@ -103,9 +99,7 @@ def relays(connection: Connection, claim_id: str) -> list[ClaimView]:
 def claims(connection: Connection, key: str) -> list[ClaimView]:
     """Every claim of a figure as it stands now, in the order they were recorded."""
     query = (
-        sa.select(t.claims.c.current)
-        .where(t.claims.c.figure == key)
-        .order_by(t.claims.c.position)
+        sa.select(t.claims.c.current).where(t.claims.c.figure == key).order_by(t.claims.c.position)
     )
     return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
 
@@ -133,11 +127,10 @@ def claims_as_of(
         change = ClaimChange.model_validate_json(text)
         if known_on is None or change.retroactive or change.published_at <= known_on:
             changes.setdefault(claim_id, []).append(change)
-    views = [
+    return [
         claim_as_of(ClaimView.model_validate_json(text), changes.get(claim_id, ()))
         for claim_id, text in connection.execute(query.order_by(t.claims.c.position))
     ]
-    return views
 
 
 def estimate(connection: Connection, key: str) -> FigureEstimate | None:
@@ -166,7 +159,9 @@ def history(connection: Connection, key: str) -> list[EstimateChange]:
         .where(t.estimate_history.c.figure == key)
         .order_by(t.estimate_history.c.position)
     )
-    return [EstimateChange.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return [
+        EstimateChange.model_validate_json(text) for text in connection.execute(query).scalars()
+    ]
 
 
 def head_position(connection: Connection) -> int:
@@ -193,7 +188,9 @@ def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
 def all_estimates(connection: Connection) -> list[FigureEstimate]:
     """The current estimate of every figure, by key."""
     query = sa.select(t.estimates.c.estimate).order_by(t.estimates.c.figure)
-    return [FigureEstimate.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return [
+        FigureEstimate.model_validate_json(text) for text in connection.execute(query).scalars()
+    ]
 
 
 def position_before(connection: Connection, moment: datetime) -> int:
@@ -212,7 +209,7 @@ def dump(connection: Connection) -> dict[str, list[object]]:
     """The whole read model as plain data, for comparing a rebuild with the live state."""
     result: dict[str, list[object]] = {}
     for table in t.READ_MODEL:
-        order = [c for c in table.primary_key.columns]
+        order = list(table.primary_key.columns)
         rows = connection.execute(sa.select(table).order_by(*order))
         columns = [c.name for c in table.columns if c.name not in ("change_id", "entry_id")]
         result[table.name] = [

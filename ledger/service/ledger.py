@@ -159,8 +159,9 @@ class Ledger:
         notes: str | None = None,
     ) -> Source:
         """Register an actor that asserts or relays figures."""
-        source = Source(source_id=source_id, name=name, kind=SourceKind(kind), parent=parent,
-                        notes=notes)
+        source = Source(
+            source_id=source_id, name=name, kind=SourceKind(kind), parent=parent, notes=notes
+        )
         self._append([SourceRegistered(**source.model_dump())], expect_new=f"source:{source_id}")
         return source
 
@@ -174,8 +175,9 @@ class Ledger:
         description: str | None = None,
     ) -> Figure:
         """Define what is counted: `event/measure/place`, its unit, cumulative or level."""
-        defined = Figure(figure=figure, unit=unit, kind=FigureKind(kind), parent=parent,
-                         description=description)
+        defined = Figure(
+            figure=figure, unit=unit, kind=FigureKind(kind), parent=parent, description=description
+        )
         self._append([FigureDefined(**defined.model_dump())], expect_new=f"figure:{figure}")
         return defined
 
@@ -193,8 +195,9 @@ class Ledger:
         results, cursor = [], 0
         for report in reports:
             size = 1 + len(report.claims)
-            pairs = list(zip(stored[cursor : cursor + size], events[cursor : cursor + size],
-                             strict=True))
+            pairs = list(
+                zip(stored[cursor : cursor + size], events[cursor : cursor + size], strict=True)
+            )
             cursor += size
             claims = tuple(
                 RecordedClaim(
@@ -229,7 +232,9 @@ class Ledger:
         published_at: datetime | None = None,
     ) -> RecordedEvent:
         """The issuer withdrew a claim. It stays on record and stops counting."""
-        event = ClaimRetracted(claim_id=claim_id, **_compensation(by, reason, evidence, published_at))
+        event = ClaimRetracted(
+            claim_id=claim_id, **_compensation(by, reason, evidence, published_at)
+        )
         return self._compensate(event)
 
     def retract_report(
@@ -264,7 +269,9 @@ class Ledger:
         published_at: datetime | None = None,
     ) -> RecordedEvent:
         """Someone questioned a claim: it still counts, flagged."""
-        event = ClaimDisputed(claim_id=claim_id, **_compensation(by, reason, evidence, published_at))
+        event = ClaimDisputed(
+            claim_id=claim_id, **_compensation(by, reason, evidence, published_at)
+        )
         return self._compensate(event)
 
     def refute(
@@ -330,7 +337,10 @@ class Ledger:
         replacement = _claim_event(claim, "", old.report_id, old.outlet, old.published_at)
         replacement = replacement.model_copy(update={"corrects": claim_id})
         corrected = ClaimCorrected(
-            claim_id=claim_id, by=self.actor, reason=reason, evidence=evidence,
+            claim_id=claim_id,
+            by=self.actor,
+            reason=reason,
+            evidence=evidence,
             replacement=new_id,
         )
         stored = self._append([corrected, replacement])
@@ -447,7 +457,8 @@ class Ledger:
             before = q.dump(connection) if check else None
             total = q.head_position(connection)
             self._projector.reset(connection)
-            count, batch = 0, []
+            count = 0
+            batch: list[tuple[StoredEvent, Event]] = []
             for stored in rows_after(connection, 0):
                 if batch and batch[-1][0].metadata.get("batch") != stored.metadata.get("batch"):
                     self._projector.handle(connection, batch, check=False)
@@ -471,8 +482,13 @@ class Ledger:
                 if before[name] != after[name]
             )
         seconds = time.perf_counter() - started
-        log.info("replayed", events=count, figures=figures, seconds=round(seconds, 3),
-                 identical=not differences if check else None)
+        log.info(
+            "replayed",
+            events=count,
+            figures=figures,
+            seconds=round(seconds, 3),
+            identical=not differences if check else None,
+        )
         return ReplayResult(
             events=count,
             figures=figures,
@@ -496,7 +512,9 @@ class Ledger:
             recorded_at=stored.recorded_at,
         )
 
-    def _append(self, events: Sequence[Event], *, expect_new: str | None = None) -> list[StoredEvent]:
+    def _append(
+        self, events: Sequence[Event], *, expect_new: str | None = None
+    ) -> list[StoredEvent]:
         batch = str(uuid.uuid4())
         metadata = {"actor": self.actor, "batch": batch, "correlation_id": batch}
         records = [to_new_event(event, metadata) for event in events]
@@ -569,7 +587,10 @@ def _report_events(report: Report, prefix: str) -> list[Event]:
     for index, claim in enumerate(report.claims):
         events.append(
             _claim_event(
-                claim, f"{prefix}claims[{index}].", report.report_id, report.outlet,
+                claim,
+                f"{prefix}claims[{index}].",
+                report.report_id,
+                report.outlet,
                 report.published_at,
             )
         )

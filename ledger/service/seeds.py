@@ -68,12 +68,18 @@ def load_seeds(lg: Ledger, folder: Path | None = None) -> datetime:
     compensations = validate(_load(folder, "compensations.yaml"), CompensationRecord)
     for source in sources:
         lg.register_source(
-            source.source_id, name=source.name, kind=source.kind, parent=source.parent,
+            source.source_id,
+            name=source.name,
+            kind=source.kind,
+            parent=source.parent,
             notes=source.notes,
         )
     for figure in figures:
         lg.define_figure(
-            figure.figure, unit=figure.unit, kind=figure.kind, parent=figure.parent,
+            figure.figure,
+            unit=figure.unit,
+            kind=figure.kind,
+            parent=figure.parent,
             description=figure.description,
         )
     for report in reports:

@@ -38,7 +38,8 @@ SQLITE_TRIGGERS = [
 POSTGRES_TRIGGERS = [
     f"""CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        RAISE EXCEPTION '{REFUSED}: % refused', TG_OP USING ERRCODE = 'object_not_in_prerequisite_state';
+        RAISE EXCEPTION '{REFUSED}: % refused', TG_OP
+            USING ERRCODE = 'object_not_in_prerequisite_state';
     END $$""",
     f"""CREATE FUNCTION ledger_check_append() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN

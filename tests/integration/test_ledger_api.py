@@ -68,36 +68,47 @@ class TestAppendReport:
     def test_a_batch_of_reports_is_all_or_nothing(self, book: ledger.Ledger) -> None:
         """If one report in a batch is bad, none of them is recorded."""
         good = report(claim("5"))
-        bad = report(Claim(figure="test-event/unknown", value="3", as_of=date(2022, 1, 9),
-                           origin="ministry"))
+        bad = report(
+            Claim(figure="test-event/unknown", value="3", as_of=date(2022, 1, 9), origin="ministry")
+        )
         unchanged(book, lambda: book.append_reports([good, bad]), ledger.UnknownFigureError)
 
     def test_the_same_report_id_twice_is_refused(self, book: ledger.Ledger) -> None:
         """A report id can be used once."""
         book.append_report(report(claim("5"), report_id="r-1"))
-        unchanged(book, lambda: book.append_report(report(claim("6"), report_id="r-1")),
-                  ledger.AlreadyExistsError)
+        unchanged(
+            book,
+            lambda: book.append_report(report(claim("6"), report_id="r-1")),
+            ledger.AlreadyExistsError,
+        )
 
 
 class TestBadInput:
     def test_unknown_origin_is_named(self, book: ledger.Ledger) -> None:
         """A claim from an unregistered origin names the origin field."""
-        error = unchanged(book, lambda: book.append_report(report(claim("5", origin="nobody"))),
-                          ledger.UnknownSourceError)
+        error = unchanged(
+            book,
+            lambda: book.append_report(report(claim("5", origin="nobody"))),
+            ledger.UnknownSourceError,
+        )
         assert "origin" in str(error)
 
     def test_unknown_figure_suggests_the_nearest(self, book: ledger.Ledger) -> None:
         """A mistyped figure key is refused with the nearest known key."""
-        typo = Claim(figure="test-event/kiled/capital", value="5", as_of=date(2022, 1, 9),
-                     origin="ministry")
+        typo = Claim(
+            figure="test-event/kiled/capital", value="5", as_of=date(2022, 1, 9), origin="ministry"
+        )
         error = unchanged(book, lambda: book.append_report(report(typo)), ledger.UnknownFigureError)
         assert isinstance(error, ledger.UnknownFigureError)
         assert error.suggestion == FIGURE
 
     def test_an_unparseable_value_is_quoted_never_guessed(self, book: ledger.Ledger) -> None:
         """A value the lexicon cannot read raises an error naming the field and quoting it."""
-        error = unchanged(book, lambda: book.append_report(report(claim("a great many"))),
-                          ledger.QuantityParseError)
+        error = unchanged(
+            book,
+            lambda: book.append_report(report(claim("a great many"))),
+            ledger.QuantityParseError,
+        )
         assert "claims[0].value" in str(error)
         assert "a great many" in str(error)
 
@@ -123,22 +134,32 @@ class TestBadInput:
 
     def test_a_unit_mismatch_is_refused(self, book: ledger.Ledger) -> None:
         """A value in tenge cannot count people."""
-        error = unchanged(book, lambda: book.append_report(report(claim("90,000 tenge"))),
-                          ledger.InvalidInputError)
+        error = unchanged(
+            book,
+            lambda: book.append_report(report(claim("90,000 tenge"))),
+            ledger.InvalidInputError,
+        )
         assert "KZT" in str(error)
 
     def test_registering_a_source_twice_is_refused(self, book: ledger.Ledger) -> None:
         """Source ids are unique."""
-        unchanged(book, lambda: book.register_source("wire", name="Again", kind="media"),
-                  ledger.AlreadyExistsError)
+        unchanged(
+            book,
+            lambda: book.register_source("wire", name="Again", kind="media"),
+            ledger.AlreadyExistsError,
+        )
 
 
 class TestCompensatingEvents:
     def test_a_retraction_keeps_the_claim_and_stops_it_counting(self, book: ledger.Ledger) -> None:
         """A retracted claim stays on record; when nothing counts, best is null, never 0."""
         recorded = book.append_report(report(claim("at least 164")))
-        book.retract(recorded.claims[0].claim_id, by="ministry", reason="technical error",
-                     published_at=PUBLISHED + timedelta(hours=2))
+        book.retract(
+            recorded.claims[0].claim_id,
+            by="ministry",
+            reason="technical error",
+            published_at=PUBLISHED + timedelta(hours=2),
+        )
         estimate = book.estimate(FIGURE)
         assert estimate.status is EstimateStatus.RETRACTED
         assert (estimate.low, estimate.best, estimate.high) == (None, None, None)
@@ -148,31 +169,44 @@ class TestCompensatingEvents:
         """A claim can be withdrawn once."""
         claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
         book.retract(claim_id, by="ministry", reason="error")
-        error = unchanged(book, lambda: book.retract(claim_id, by="ministry", reason="again"),
-                          ledger.InvalidTransitionError)
+        error = unchanged(
+            book,
+            lambda: book.retract(claim_id, by="ministry", reason="again"),
+            ledger.InvalidTransitionError,
+        )
         assert "already retracted" in str(error)
 
     def test_retracting_a_retraction_is_refused(self, book: ledger.Ledger) -> None:
         """A compensating event is not a claim and cannot itself be retracted."""
         claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
         retraction = book.retract(claim_id, by="ministry", reason="error")
-        unchanged(book, lambda: book.retract(retraction.event_id, by="ministry", reason="undo"),
-                  ledger.InvalidTransitionError)
+        unchanged(
+            book,
+            lambda: book.retract(retraction.event_id, by="ministry", reason="undo"),
+            ledger.InvalidTransitionError,
+        )
 
     def test_unknown_claim_or_source_in_a_retraction_is_named(self, book: ledger.Ledger) -> None:
         """Retracting an unknown claim, or by an unknown source, names the field."""
         claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
-        unchanged(book, lambda: book.retract("c_missing", by="ministry", reason="x"),
-                  ledger.UnknownClaimError)
-        error = unchanged(book, lambda: book.retract(claim_id, by="ghost", reason="x"),
-                          ledger.UnknownSourceError)
+        unchanged(
+            book,
+            lambda: book.retract("c_missing", by="ministry", reason="x"),
+            ledger.UnknownClaimError,
+        )
+        error = unchanged(
+            book, lambda: book.retract(claim_id, by="ghost", reason="x"), ledger.UnknownSourceError
+        )
         assert "by" in str(error)
 
     def test_a_retraction_must_give_a_reason(self, book: ledger.Ledger) -> None:
         """A compensating event without a reason is refused."""
         claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
-        unchanged(book, lambda: book.retract(claim_id, by="ministry", reason=" "),
-                  ledger.InvalidInputError)
+        unchanged(
+            book,
+            lambda: book.retract(claim_id, by="ministry", reason=" "),
+            ledger.InvalidInputError,
+        )
 
     def test_retract_report_withdraws_all_its_claims(self, book: ledger.Ledger) -> None:
         """Retracting a report withdraws each of its claims in one transaction."""
@@ -193,8 +227,11 @@ class TestCompensatingEvents:
         """A newer figure from the same origin supersedes the old one; another origin cannot."""
         old = book.append_report(report(claim("at least 5"))).claims[0].claim_id
         other = book.append_report(report(claim("7", origin="monitor"))).claims[0].claim_id
-        unchanged(book, lambda: book.supersede(old, replacement=other, by="ministry"),
-                  ledger.InvalidInputError)
+        unchanged(
+            book,
+            lambda: book.supersede(old, replacement=other, by="ministry"),
+            ledger.InvalidInputError,
+        )
         newer = book.append_report(report(claim("at least 9"))).claims[0].claim_id
         book.supersede(old, replacement=newer, by="ministry")
         assert book.claim(old).status is ClaimStatus.SUPERSEDED
@@ -215,13 +252,16 @@ class TestQueries:
         """The three time axes answer what was known at a position, a time and a date."""
         first = book.append_report(report(claim("at least 10")))
         later = PUBLISHED + timedelta(days=2)
-        book.append_report(report(claim("at least 20", as_of=date(2022, 1, 11)),
-                                  published_at=later))
+        book.append_report(
+            report(claim("at least 20", as_of=date(2022, 1, 11)), published_at=later)
+        )
         assert book.estimate(FIGURE).low == 20
         assert book.estimate(FIGURE, at_position=first.last_position).low == 10
         assert book.estimate(FIGURE, known_on=date(2022, 1, 10)).low == 10
-        assert book.estimate(FIGURE, recorded_before=datetime(2000, 1, 1, tzinfo=UTC)).status \
+        assert (
+            book.estimate(FIGURE, recorded_before=datetime(2000, 1, 1, tzinfo=UTC)).status
             is EstimateStatus.NO_DATA
+        )
 
     def test_only_one_time_axis_at_a_time(self, book: ledger.Ledger) -> None:
         """Asking for two time axes at once is an error, not a silent choice."""
@@ -248,5 +288,6 @@ class TestQueries:
             book.append_report(report(claim("5")))
             book.replay()
         appended = [e for e in logs if e["event"] == "appended"]
-        assert appended and appended[0]["count"] == 2
+        assert appended
+        assert appended[0]["count"] == 2
         assert any(e["event"] == "replayed" and e["identical"] for e in logs)

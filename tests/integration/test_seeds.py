@@ -29,9 +29,7 @@ class TestDetained:
         assert (estimate.low, estimate.best, estimate.high) == (5969, 5969, 5999)
         assert estimate.status in (EstimateStatus.CONSISTENT, EstimateStatus.SINGLE_ORIGIN)
 
-    def test_several_reports_rest_on_fewer_independent_origins(
-        self, kz: ledger.Ledger
-    ) -> None:
+    def test_several_reports_rest_on_fewer_independent_origins(self, kz: ledger.Ledger) -> None:
         """Four claims in two reports collapse onto one independent origin."""
         provenance = kz.estimate(DETAINED).provenance
         assert len(provenance.used) == 4
@@ -41,9 +39,7 @@ class TestDetained:
 
 
 class TestKilledAfterTheTelegramRetraction:
-    def test_health_ministry_claims_are_retracted_with_the_reason(
-        self, kz: ledger.Ledger
-    ) -> None:
+    def test_health_ministry_claims_are_retracted_with_the_reason(self, kz: ledger.Ledger) -> None:
         """The Telegram message's 164 and 103 are retracted by the Information Ministry."""
         for claim_id in ("telegram-killed-164", "telegram-killed-almaty-103"):
             claim = kz.claim(claim_id)
@@ -71,9 +67,7 @@ class TestKilledAfterTheTelegramRetraction:
         assert (almaty.low, almaty.best, almaty.high) == (103, 103, 103)
         assert almaty.provenance.origins == ("unnamed-news-website",)
 
-    def test_history_shows_the_retraction_as_the_cause_of_a_change(
-        self, kz: ledger.Ledger
-    ) -> None:
+    def test_history_shows_the_retraction_as_the_cause_of_a_change(self, kz: ledger.Ledger) -> None:
         """The killed figure's history has a change caused by the retraction."""
         changes = kz.history(KILLED)
         retraction = [c for c in changes if c.cause.event.event_type == "ClaimRetracted"]
@@ -84,9 +78,7 @@ class TestKilledAfterTheTelegramRetraction:
         assert change.before.origins > change.after.origins
         assert "support" in change.changed
 
-    def test_before_the_retraction_the_health_ministry_counted(
-        self, kz: ledger.Ledger
-    ) -> None:
+    def test_before_the_retraction_the_health_ministry_counted(self, kz: ledger.Ledger) -> None:
         """As the ledger stood before the retraction, the government was an origin."""
         retraction = next(
             c for c in kz.history(KILLED) if c.cause.event.event_type == "ClaimRetracted"
@@ -113,7 +105,7 @@ class TestTroops:
 
 class TestOtherFigures:
     def test_injured_floor_is_2001(self, kz: ledger.Ledger) -> None:
-        """"More than 2,000" injured means at least 2,001."""
+        """ "More than 2,000" injured means at least 2,001."""
         assert kz.estimate(INJURED).low == 2001
 
     def test_every_inventory_figure_is_in_the_seeds(self, kz: ledger.Ledger) -> None:
@@ -132,17 +124,13 @@ class TestOtherFigures:
         assert any("disputed" in flag for flag in use.flags)
         assert estimate.best == Decimal(90000)
 
-    def test_known_on_the_day_before_shows_only_earlier_reports(
-        self, kz: ledger.Ledger
-    ) -> None:
+    def test_known_on_the_day_before_shows_only_earlier_reports(self, kz: ledger.Ledger) -> None:
         """As known on 8 January 2022, nothing in the seeds had been published yet."""
         estimate = kz.estimate(KILLED, known_on=date(2022, 1, 8))
         assert estimate.status is EstimateStatus.NO_DATA
         assert estimate.best is None
 
-    def test_the_seeded_ledger_verifies_and_replays_identically(
-        self, kz: ledger.Ledger
-    ) -> None:
+    def test_the_seeded_ledger_verifies_and_replays_identically(self, kz: ledger.Ledger) -> None:
         """After loading, the chain verifies and a rebuild equals the live read model."""
         assert kz.verify().ok
         result = kz.replay()

@@ -132,21 +132,33 @@ _ESTIMATE_ORIGINS = ("kz-health-ministry", "kz-interior-ministry", "rferl", "ru-
 _ESTIMATE_BODIES = ("kz-government", "ru-government")
 _ESTIMATE_DAYS = (date(2022, 1, 7), date(2022, 1, 8), date(2022, 1, 9))
 _WITHDRAWN = (ClaimStatus.RETRACTED, ClaimStatus.REFUTED, ClaimStatus.CORRECTED)
+# Built once: building strategies inside a composite on every draw is slow.
+_LOWS = st.integers(0, 60)
+_SPANS = st.none() | st.integers(0, 30)
+_NUMBERS = st.none() | st.integers(0, 100)
+_HEDGES = st.sampled_from(Hedge)
+_LEXICON_VERSIONS = st.sampled_from(("2026.11-1", "2026.12-1"))
+_STATUSES = st.just(ClaimStatus.ACTIVE) | st.sampled_from(ClaimStatus)
+_REPORTS = st.sampled_from(("r1", "r2", "r3"))
+_OUTLETS = st.sampled_from(("rferl", "nyt"))
+_ORIGINS = st.sampled_from(_ESTIMATE_ORIGINS)
+_DAYS = st.sampled_from(_ESTIMATE_DAYS)
+_HOURS = st.integers(0, 23)
 
 
 @st.composite
 def claim_quantities(draw: st.DrawFn) -> Quantity:
     """Small, often-overlapping intervals with any hedge and a stated number in or out."""
-    low = draw(st.integers(0, 60))
-    high = draw(st.none() | st.integers(low, low + 30))
-    number = draw(st.none() | st.integers(0, 100))
+    low = draw(_LOWS)
+    span = draw(_SPANS)
+    number = draw(_NUMBERS)
     return Quantity(
         text="generated",
-        hedge=draw(st.sampled_from(Hedge)),
+        hedge=draw(_HEDGES),
         number=None if number is None else Decimal(number),
         low=Decimal(low),
-        high=None if high is None else Decimal(high),
-        lexicon_version=draw(st.sampled_from(("2026.11-1", "2026.12-1"))),
+        high=None if span is None else Decimal(low + span),
+        lexicon_version=draw(_LEXICON_VERSIONS),
     )
 
 
@@ -174,19 +186,19 @@ def figure_claims(
     for index in range(draw(st.integers(min_size, max_size))):
         claim_id = f"c{index}"
         parent = claims[draw(st.integers(0, index - 1))] if index and draw(st.booleans()) else None
-        origin = draw(st.sampled_from(_ESTIMATE_ORIGINS))
-        status = draw(st.just(ClaimStatus.ACTIVE) | st.sampled_from(ClaimStatus))
+        origin = draw(_ORIGINS)
+        status = draw(_STATUSES)
         claims.append(
             ClaimView(
                 claim_id=claim_id,
-                report_id=draw(st.sampled_from(("r1", "r2", "r3"))),
+                report_id=draw(_REPORTS),
                 figure="kz-unrest-2022/killed/kazakhstan",
                 value="generated",
                 quantity=draw(claim_quantities()),
-                as_of=_ESTIMATE_DAYS[-1] if one_as_of else draw(st.sampled_from(_ESTIMATE_DAYS)),
+                as_of=_ESTIMATE_DAYS[-1] if one_as_of else draw(_DAYS),
                 origin=origin,
-                outlet=draw(st.sampled_from(("rferl", "nyt"))),
-                published_at=datetime(2022, 1, 9, draw(st.integers(0, 23)), tzinfo=UTC),
+                outlet=draw(_OUTLETS),
+                published_at=datetime(2022, 1, 9, draw(_HOURS), tzinfo=UTC),
                 derived_from=parent.claim_id if parent else None,
                 position=index + 1,
                 root_claim_id=parent.root_claim_id if parent else claim_id,

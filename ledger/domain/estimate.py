@@ -6,15 +6,17 @@ its output (`FigureEstimate` with `Provenance`). docs/estimation.md states the p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.model import FigureKind
-from ledger.domain.quantity import Quantity
-from ledger.domain.values import Number
+from ledger.domain.quantity import Hedge, Quantity
+from ledger.domain.values import Number, as_of_key
 
 POLICY_VERSION = "2026.11-1"
 
@@ -44,8 +46,7 @@ class ClaimView(_Model):
 
     `root_claim_id` / `root_origin`: the end of its `derived_from` chain (itself and its
     own origin when it relays nothing). `withdrawn_via`: the id of a withdrawn
-    (retracted/refuted/corrected) claim up its chain, when it rests on one. `replaced_by`:
-    the `replacement` named by the superseding or correcting event, when there is one.
+    (retracted/refuted/corrected) claim up its chain, when it rests on one.
     """
 
     claim_id: str
@@ -68,7 +69,6 @@ class ClaimView(_Model):
     status_position: int | None = None
     disputed_by: tuple[str, ...] = ()
     withdrawn_via: str | None = None
-    replaced_by: str | None = None  # the replacement claim of a superseded/corrected claim
 
 
 class EstimateStatus(StrEnum):
@@ -176,21 +176,17 @@ def estimate_figure(
     The result does not depend on the order of `claims`.
     """
     ordered = sorted(claims, key=_by_position)
-    by_id = {claim.claim_id: claim for claim in ordered}
-    counted: list[ClaimView] = []
-    excluded: list[ClaimUse] = []
-    for claim in ordered:
-        reason = _why_not_counted(claim, by_id)
-        if reason is None:
-            counted.append(claim)
-        else:
-            excluded.append(_use(claim, counted=False, reason=reason))
+    rank = {claim.claim_id: index for index, claim in enumerate(ordered)}
 
+    def by_rank(use: ClaimUse) -> int:
+        return rank[use.claim_id]
+
+    counted, excluded = _partition(ordered)
     statements, superseded = _latest_statements(counted)
     statements, stale = _apply_timing(figure.kind, statements)
     excluded += superseded + stale
     base = Provenance(
-        excluded=tuple(sorted(excluded, key=_use_order)),
+        excluded=tuple(sorted(excluded, key=by_rank)),
         derivation=tuple((c.claim_id, c.derived_from) for c in ordered if c.derived_from),
         lexicon_versions=tuple(sorted({c.quantity.lexicon_version for c in ordered})),
     )
@@ -215,14 +211,18 @@ def estimate_figure(
         status = EstimateStatus.SINGLE_ORIGIN if len(bodies) == 1 else EstimateStatus.CONSISTENT
         best = _best(statements, combined, body)
     used = [
-        _use(claim, counted=True, reason=_why_counted(claim, statement, combined.latest))
-        .model_copy(update={"flags": _flags(claim, combined.conflict)})
+        _use(
+            claim,
+            counted=True,
+            reason=_why_counted(claim, statement, combined.latest),
+            flags=_flags(claim, combined.conflict),
+        )
         for statement in statements
         for claim in statement.claims
     ]
     provenance = base.model_copy(
         update={
-            "used": tuple(sorted(used, key=_use_order)),
+            "used": tuple(sorted(used, key=by_rank)),
             "origins": tuple(sorted(bodies)),
             "statement_origins": tuple(sorted(s.origin for s in statements)),
             "reports": tuple(sorted({use.report_id for use in used})),
@@ -288,10 +288,6 @@ def _by_position(claim: ClaimView) -> tuple[int, str]:
     return claim.position, claim.claim_id
 
 
-def _use_order(use: ClaimUse) -> tuple[int, str]:
-    return use.position_key
-
-
 def _meet(spans: Sequence[_Interval]) -> _Interval:
     """Intersection: the highest floor and the lowest ceiling (possibly inverted)."""
     ceilings = [high for _, high in spans if high is not None]
@@ -300,42 +296,57 @@ def _meet(spans: Sequence[_Interval]) -> _Interval:
 
 def _hull(spans: Sequence[_Interval]) -> _Interval:
     """Envelope: the lowest floor and the highest ceiling (None if any is open)."""
-    highs = [high for _, high in spans]
-    open_above = any(high is None for high in highs)
-    return min(low for low, _ in spans), None if open_above else max(
-        high for high in highs if high is not None
-    )
+    low = min(low for low, _ in spans)
+    ceilings = [high for _, high in spans if high is not None]
+    return low, max(ceilings) if len(ceilings) == len(spans) else None
 
 
-def _said(claim: ClaimView) -> str:
-    """" by X: reason" for a claim's standing, with whatever parts are known."""
-    who = f" by {claim.status_by}" if claim.status_by else ""
-    why = f": {claim.status_reason}" if claim.status_reason else ""
-    return who + why
+def _partition(ordered: Sequence[ClaimView]) -> tuple[list[ClaimView], list[ClaimUse]]:
+    """The claims that count, and the others with the reason they do not."""
+    by_id = {claim.claim_id: claim for claim in ordered}
+    counted: list[ClaimView] = []
+    excluded: list[ClaimUse] = []
+    for claim in ordered:
+        reason = _why_not_counted(claim, by_id)
+        if reason is None:
+            counted.append(claim)
+        else:
+            excluded.append(_use(claim, counted=False, reason=reason))
+    return counted, excluded
 
 
 def _why_not_counted(claim: ClaimView, by_id: Mapping[str, ClaimView]) -> str | None:
     """Why a claim does not count, in words; None when it counts."""
+    standing = _standing(claim)
+    if standing is not None:
+        return standing
+    if claim.withdrawn_via is None:
+        return None
+    root = by_id.get(claim.withdrawn_via)
+    root_standing = _standing(root) if root is not None else None
+    detail = f" ({root_standing})" if root_standing else ""
+    return f"rests on withdrawn claim {claim.withdrawn_via}{detail}"
+
+
+def _standing(claim: ClaimView) -> str | None:
+    """Why a claim's own standing stops it counting; None when it still counts."""
     status = claim.status
     if status is ClaimStatus.RETRACTED:
         return "retracted" + _said(claim)
     if status is ClaimStatus.REFUTED:
         return "refuted" + _said(claim)
     if status is ClaimStatus.CORRECTED:
-        replaced = f"; replaced by {claim.replaced_by}" if claim.replaced_by else ""
-        return "corrected (extraction error)" + _said(claim) + replaced
+        return "corrected (extraction error)" + _said(claim)
     if status is ClaimStatus.SUPERSEDED:
-        said = _said(claim).removeprefix(" by ")
-        if claim.replaced_by:
-            return f"superseded by {claim.replaced_by}" + (f" ({said})" if said else "")
         return "superseded" + _said(claim)
-    if claim.withdrawn_via is not None:
-        root = by_id.get(claim.withdrawn_via)
-        standing = _why_not_counted(root, by_id) if root is not None else None
-        return f"rests on withdrawn claim {claim.withdrawn_via}" + (
-            f" ({standing})" if standing else ""
-        )
     return None
+
+
+def _said(claim: ClaimView) -> str:
+    """The ` by X: reason` words of a claim's standing, with whatever parts are known."""
+    who = f" by {claim.status_by}" if claim.status_by else ""
+    why = f": {claim.status_reason}" if claim.status_reason else ""
+    return who + why
 
 
 def _latest_statements(
@@ -368,6 +379,7 @@ def _apply_timing(
     if not statements:
         return [], []
     latest = max(statement.key for statement in statements)
+    reason = f"stale: a later as-of exists ({_day(_latest_as_of(statements))})"
     kept: list[_Statement] = []
     stale: list[ClaimUse] = []
     for statement in statements:
@@ -376,7 +388,6 @@ def _apply_timing(
         elif kind is FigureKind.CUMULATIVE:
             kept.append(replace(statement, floor_only=True))
         else:
-            reason = f"stale: a later as-of exists ({_day(_latest_as_of(statements))})"
             stale += [_use(claim, counted=False, reason=reason) for claim in statement.claims]
     return kept, stale
 
@@ -417,39 +428,38 @@ def _best(
     statements: Sequence[_Statement], combined: _Combined, body: Callable[[str], str]
 ) -> Decimal:
     """The most specific stated number inside [low, high]; low when none lies inside."""
-    candidates = [
-        (claim, statement)
-        for statement in statements
-        if not statement.floor_only
-        for claim in statement.claims
-        if _credible(claim, combined)
-    ]
+    candidates: list[tuple[ClaimView, Decimal]] = []
+    support: dict[Decimal, set[str]] = {}  # number -> the bodies whose statements state it
+    for statement in statements:
+        if statement.floor_only:
+            continue
+        for claim in statement.claims:
+            number = _credible_number(claim, combined)
+            if number is not None:
+                candidates.append((claim, number))
+                support.setdefault(number, set()).add(body(statement.origin))
     if not candidates:
         return combined.low
-
-    def support(statement: _Statement) -> int:
-        return len({body(statement.origin)} | {body(claim.origin) for claim in statement.claims})
-
-    claim, _ = min(
+    _, best = min(
         candidates,
-        key=lambda cs: (
-            _width(cs[0].quantity),
-            -support(cs[1]),
-            -cs[0].published_at.timestamp(),
-            cs[0].position,
-            cs[0].claim_id,
+        key=lambda cn: (
+            _width(cn[0].quantity),
+            -len(support[cn[1]]),
+            -cn[0].published_at.timestamp(),
+            cn[0].position,
+            cn[0].claim_id,
         ),
     )
-    assert claim.quantity.number is not None  # _credible checked it
-    return claim.quantity.number
+    return best
 
 
-def _credible(claim: ClaimView, combined: _Combined) -> bool:
-    """A stated point number that lies inside the combined interval."""
+def _credible_number(claim: ClaimView, combined: _Combined) -> Decimal | None:
+    """The claim's stated point number when it lies inside the combined interval."""
     number = claim.quantity.number
     if number is None or claim.quantity.hedge not in _POINT_HEDGES:
-        return False
-    return combined.low <= number and (combined.high is None or number <= combined.high)
+        return None
+    inside = combined.low <= number and (combined.high is None or number <= combined.high)
+    return number if inside else None
 
 
 def _width(quantity: Quantity) -> tuple[bool, Decimal]:
@@ -460,14 +470,12 @@ def _width(quantity: Quantity) -> tuple[bool, Decimal]:
 
 
 def _why_counted(claim: ClaimView, statement: _Statement, latest: date | datetime) -> str:
-    """"counted", or how a relay collapsed, and whether only its floor counted."""
+    """Why a claim counts: as itself or as a relay, and whether only its floor counts."""
     reason = "counted"
     if claim.derived_from is not None:
         reason = f"relay of {claim.derived_from}, collapsed onto {claim.root_origin}"
     if statement.floor_only:
-        reason += (
-            f"; earlier as-of: floor only (as of {_day(claim.as_of)}; latest {_day(latest)})"
-        )
+        reason += f"; earlier as-of: floor only (as of {_day(claim.as_of)}; latest {_day(latest)})"
     return reason
 
 
@@ -487,7 +495,9 @@ def _dispute_flags(claim: ClaimView) -> tuple[str, ...]:
     return ()
 
 
-def _use(claim: ClaimView, *, counted: bool, reason: str) -> ClaimUse:
+def _use(
+    claim: ClaimView, *, counted: bool, reason: str, flags: tuple[str, ...] | None = None
+) -> ClaimUse:
     return ClaimUse(
         claim_id=claim.claim_id,
         report_id=claim.report_id,
@@ -501,7 +511,7 @@ def _use(claim: ClaimView, *, counted: bool, reason: str) -> ClaimUse:
         status=claim.status,
         counted=counted,
         reason=reason,
-        flags=() if counted else _dispute_flags(claim),
+        flags=_dispute_flags(claim) if flags is None else flags,
     )
 
 

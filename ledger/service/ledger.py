@@ -41,6 +41,7 @@ from ledger.errors import (
     UnknownFigureError,
     UnknownReportError,
 )
+from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
 from ledger.projections.history import EstimateChange
 from ledger.projections.projector import Projector, suggest
@@ -540,6 +541,8 @@ def open(url: str | None = None, *, actor: str | None = None, synchronous: str =
     `url`: `sqlite:///path.db` (default: `LEDGER_DATABASE_URL`, else ./ledger.db),
     `sqlite://` for a throw-away in-memory ledger, or `postgresql://user@host/db`.
     """
+    if not structlog.is_configured():
+        configure_logging()
     store = SQLStore(url or default_url(), synchronous=synchronous)
     log.debug("opened", url=store.url, dialect=store.dialect)
     return Ledger(store, actor=actor)

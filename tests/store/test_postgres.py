@@ -9,6 +9,7 @@ import pytest
 from ledger.store.record import EventStore
 from ledger.store.sql import SQLStore
 from tests.store.contract import StoreContract
+from tests.store.databases import without_flush_wait
 
 pytestmark = pytest.mark.postgres
 
@@ -18,6 +19,6 @@ class TestPostgresStore(StoreContract):
 
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[EventStore]:
-        store = SQLStore(postgres_url)
+        store = SQLStore(without_flush_wait(postgres_url))
         yield store
         store.close()

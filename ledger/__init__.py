@@ -41,14 +41,13 @@ from ledger.errors import (
     UnknownSourceError,
 )
 from ledger.projections.history import Cause, EstimateChange, EstimateSummary
-from ledger.service.ledger import (
-    Ledger,
+from ledger.service.ledger import Ledger, open
+from ledger.service.results import (
     LedgerEvent,
     RecordedClaim,
     RecordedEvent,
     RecordedReport,
     ReplayResult,
-    open,
 )
 from ledger.store.record import VerifyResult
 

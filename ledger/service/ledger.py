@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Self
 
 import structlog
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ledger.domain.estimate import ClaimView, FigureEstimate
 from ledger.domain.events import (
@@ -26,17 +25,14 @@ from ledger.domain.events import (
     Compensation,
     Event,
     FigureDefined,
-    ReportFiled,
     SourceRegistered,
 )
 from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
-from ledger.domain.quantity import Quantity, parse_quantity
 from ledger.domain.values import end_of, new_claim_id, require_aware
 from ledger.errors import (
     AlreadyExistsError,
     ConcurrencyError,
     InvalidInputError,
-    QuantityParseError,
     UnknownClaimError,
     UnknownFigureError,
     UnknownReportError,
@@ -45,7 +41,20 @@ from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
 from ledger.projections.history import EstimateChange
 from ledger.projections.projector import Projector, suggest
+from ledger.service.commands import (
+    claim_event,
+    compensation_fields,
+    report_events,
+    validated,
+)
 from ledger.service.mapper import from_stored, to_new_event
+from ledger.service.results import (
+    LedgerEvent,
+    RecordedClaim,
+    RecordedEvent,
+    RecordedReport,
+    ReplayResult,
+)
 from ledger.store.record import StoredEvent, VerifyResult
 from ledger.store.sql import SQLStore, rows_after
 
@@ -57,66 +66,6 @@ DEFAULT_FILE = "ledger.db"
 def default_url() -> str:
     """`LEDGER_DATABASE_URL`, else `ledger.db` in the working directory."""
     return os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_FILE).resolve()}"
-
-
-class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RecordedClaim(_Result):
-    """A claim as recorded: its id, the quantity it was read as, and its position."""
-
-    claim_id: str
-    figure: str
-    value: str
-    quantity: Quantity
-    position: int
-
-
-class RecordedReport(_Result):
-    """A report as recorded, with its claims."""
-
-    report_id: str
-    outlet: str
-    published_at: datetime
-    claims: tuple[RecordedClaim, ...]
-    first_position: int
-    last_position: int
-
-
-class RecordedEvent(_Result):
-    """A compensating (or other single) event as recorded."""
-
-    event_id: str
-    type: str
-    claim_id: str | None = None
-    position: int
-    recorded_at: datetime
-
-
-class LedgerEvent(_Result):
-    """An event read back from the log, decoded, with where and when it was recorded."""
-
-    position: int
-    stream_id: str
-    stream_version: int
-    event_id: str
-    type: str
-    schema_version: int
-    recorded_at: datetime
-    metadata: dict[str, Any]
-    hash: str
-    event: Event
-
-
-class ReplayResult(_Result):
-    """What a replay rebuilt, and whether the rebuild equals the state kept live."""
-
-    events: int
-    figures: int
-    seconds: float
-    identical: bool | None
-    differences: tuple[str, ...] = ()
 
 
 Progress = Callable[[int, int], None]
@@ -191,7 +140,7 @@ class Ledger:
         events: list[Event] = []
         for index, report in enumerate(reports):
             prefix = f"reports[{index}]." if len(reports) > 1 else ""
-            events.extend(_report_events(report, prefix))
+            events.extend(report_events(report, prefix))
         stored = self._append(events)
         results, cursor = [], 0
         for report in reports:
@@ -234,7 +183,7 @@ class Ledger:
     ) -> RecordedEvent:
         """The issuer withdrew a claim. It stays on record and stops counting."""
         event = ClaimRetracted(
-            claim_id=claim_id, **_compensation(by, reason, evidence, published_at)
+            claim_id=claim_id, **compensation_fields(by, reason, evidence, published_at)
         )
         return self._compensate(event)
 
@@ -252,7 +201,7 @@ class Ledger:
             if not q.reports_exists(connection, report_id):
                 raise UnknownReportError(report_id, "report_id")
             claims = [c for c in q.claims_of_report(connection, report_id) if c.status.counts]
-        common = _compensation(by, reason, evidence, published_at)
+        common = compensation_fields(by, reason, evidence, published_at)
         events: list[Event] = [
             ClaimRetracted(claim_id=c.claim_id, report_id=report_id, **common) for c in claims
         ]
@@ -271,7 +220,7 @@ class Ledger:
     ) -> RecordedEvent:
         """Someone questioned a claim: it still counts, flagged."""
         event = ClaimDisputed(
-            claim_id=claim_id, **_compensation(by, reason, evidence, published_at)
+            claim_id=claim_id, **compensation_fields(by, reason, evidence, published_at)
         )
         return self._compensate(event)
 
@@ -285,7 +234,9 @@ class Ledger:
         published_at: datetime | None = None,
     ) -> RecordedEvent:
         """Evidence shows a claim is false: it stops counting."""
-        event = ClaimRefuted(claim_id=claim_id, **_compensation(by, reason, evidence, published_at))
+        event = ClaimRefuted(
+            claim_id=claim_id, **compensation_fields(by, reason, evidence, published_at)
+        )
         return self._compensate(event)
 
     def supersede(
@@ -302,7 +253,7 @@ class Ledger:
         event = ClaimSuperseded(
             claim_id=claim_id,
             replacement=replacement,
-            **_compensation(by, reason, evidence, published_at),
+            **compensation_fields(by, reason, evidence, published_at),
         )
         return self._compensate(event)
 
@@ -334,8 +285,8 @@ class Ledger:
             "quote": old.quote if quote is None else quote,
             "derived_from": derived_from or old.derived_from,
         }
-        claim = _validated(Claim, "", claim_id=new_id, **fields)
-        replacement = _claim_event(claim, "", old.report_id, old.outlet, old.published_at)
+        claim = validated(Claim, "", claim_id=new_id, **fields)
+        replacement = claim_event(claim, "", old.report_id, old.outlet, old.published_at)
         replacement = replacement.model_copy(update={"corrects": claim_id})
         corrected = ClaimCorrected(
             claim_id=claim_id,
@@ -555,74 +506,6 @@ def _default_actor() -> str:
         return "unknown"
 
 
-def _compensation(
-    by: str, reason: str, evidence: str | None, published_at: datetime | None
-) -> dict[str, Any]:
-    if not reason or not reason.strip():
-        raise InvalidInputError("reason", "say why; a compensating event needs a reason")
-    if published_at is not None:
-        require_aware(published_at, "published_at")
-    return {"by": by, "reason": reason.strip(), "evidence": evidence, "published_at": published_at}
-
-
-def _validated(model: type[Claim], prefix: str, **fields: Any) -> Claim:
-    try:
-        return model(**fields)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = prefix + ".".join(str(p) for p in first["loc"])
-        raise InvalidInputError(field or "claim", first["msg"]) from error
-
-
-def _report_events(report: Report, prefix: str) -> list[Event]:
-    events: list[Event] = [
-        ReportFiled(
-            report_id=report.report_id,
-            outlet=report.outlet,
-            published_at=report.published_at,
-            title=report.title,
-            url=report.url,
-            channel=report.channel,
-            content_hash=report.content_hash,
-            claim_count=len(report.claims),
-        )
-    ]
-    for index, claim in enumerate(report.claims):
-        events.append(
-            _claim_event(
-                claim,
-                f"{prefix}claims[{index}].",
-                report.report_id,
-                report.outlet,
-                report.published_at,
-            )
-        )
-    return events
-
-
-def _claim_event(
-    claim: Claim, prefix: str, report_id: str, outlet: str, published_at: datetime
-) -> ClaimAsserted:
-    try:
-        quantity = parse_quantity(claim.value)
-    except QuantityParseError as error:
-        raise QuantityParseError(claim.value, error.detail, field=f"{prefix}value") from error
-    return ClaimAsserted(
-        claim_id=claim.claim_id,
-        report_id=report_id,
-        figure=claim.figure,
-        value=claim.value,
-        quantity=quantity,
-        as_of=claim.as_of,
-        origin=claim.origin,
-        outlet=outlet,
-        published_at=published_at,
-        derived_from=claim.derived_from,
-        quote=claim.quote,
-        note=claim.note,
-    )
-
-
 def _ledger_event(stored: StoredEvent) -> LedgerEvent:
     return LedgerEvent(
         position=stored.position,
@@ -636,3 +519,16 @@ def _ledger_event(stored: StoredEvent) -> LedgerEvent:
         hash=stored.hash,
         event=from_stored(stored),
     )
+
+
+__all__ = [
+    "Ledger",
+    "LedgerEvent",
+    "Progress",
+    "RecordedClaim",
+    "RecordedEvent",
+    "RecordedReport",
+    "ReplayResult",
+    "default_url",
+    "open",
+]

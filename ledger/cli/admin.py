@@ -1,0 +1,236 @@
+"""Commands that look after the ledger as a whole: init, migrate, replay, verify, export,
+import."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ledger.cli import render
+from ledger.cli.app import CHECK_FAILED, UserError, app, stderr, stdout
+from ledger.cli.options import Db, Json, database_url, opened, shown
+from ledger.service.seeds import load_seeds
+from ledger.service.transfer import export_lines, import_lines
+from ledger.store import migrate as migrations
+from ledger.store.sql import normalise_url
+
+
+@app.command(rich_help_panel="Set up")
+def init(
+    db: Db = None,
+    seeds: Annotated[
+        bool,
+        typer.Option(
+            "--seeds",
+            help="Also load the founding case (Kazakhstan, January 2022) into the new ledger.",
+        ),
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Create a ledger, with its schema at the newest version.
+
+    A SQLite file, or the tables in a PostgreSQL database. An existing ledger is left as
+    it is (its schema upgraded if needed)."""
+    with opened(db, create=True) as lg:
+        if seeds:
+            if lg.head():
+                raise UserError(
+                    f"{shown(lg.url)} already holds {lg.head()} events; --seeds needs a new ledger"
+                )
+            load_seeds(lg)
+        head = lg.head()
+        revision = migrations.current_revision(lg.store.engine)
+        if json:
+            render.emit({"db": shown(lg.url), "revision": revision, "events": head})
+            return
+        stdout().print(
+            f"ledger ready at [bold]{render.markup(shown(lg.url))}[/] "
+            f"(schema {revision}, {render.plural(head, 'event')})"
+        )
+
+
+@app.command(rich_help_panel="Set up")
+def migrate(
+    db: Db = None,
+    sql: Annotated[
+        bool,
+        typer.Option("--sql", help="Print the DDL an upgrade would run, without connecting."),
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Bring the schema to the newest version (or print its SQL with --sql).
+
+    Runs the Alembic migrations. With --sql nothing is touched: the DDL for the
+    database's dialect is printed for a DBA to review and run."""
+    if sql:
+        url = normalise_url(database_url(db))
+        typer.echo(migrations.upgrade_sql(url), nl=False)
+        return
+    with opened(db, create=True) as lg:
+        revision = migrations.current_revision(lg.store.engine)
+        if json:
+            render.emit({"db": shown(lg.url), "revision": revision, "head": revision})
+            return
+        stdout().print(f"schema at {revision} (the newest) in {render.markup(shown(lg.url))}")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr(),
+        transient=False,
+    )
+
+
+@app.command(rich_help_panel="Audit")
+def replay(
+    db: Db = None,
+    no_check: Annotated[
+        bool,
+        typer.Option(
+            "--no-check", help="Rebuild without comparing the result with the live read model."
+        ),
+    ] = False,
+    json: Json = False,
+) -> None:
+    """Rebuild the read model from the log, and prove it equals the live one.
+
+    Every projection (claims, estimates, history) is rebuilt from position 0 with a
+    progress bar; the result is compared with the state kept live. Exit code 1 if they
+    differ."""
+    with opened(db) as lg:
+        if json:
+            result = lg.replay(check=not no_check)
+        else:
+            with _progress() as progress:
+                task = progress.add_task("replaying", total=lg.head() or None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total or None)
+
+                result = lg.replay(check=not no_check, progress=advance)
+    if json:
+        render.emit(result)
+    else:
+        out = stdout()
+        out.print(
+            f"replayed {render.plural(result.events, 'event')} into "
+            f"{render.plural(result.figures, 'figure')} in {result.seconds:.2f} s"
+        )
+        if result.identical is True:
+            out.print("[bold green]✓ rebuilt read model identical to the live one[/]")
+        elif result.identical is False:
+            out.print("[bold red]✗ rebuilt read model differs from the live one:[/]")
+            for difference in result.differences:
+                out.print(f"  {render.markup(difference)}")
+    if result.identical is False:
+        raise typer.Exit(CHECK_FAILED)
+
+
+@app.command(rich_help_panel="Audit")
+def verify(db: Db = None, json: Json = False) -> None:
+    """Check the hash chain; name the first bad position if it is broken.
+
+    Walks the chain from the first event to the last. If an event was changed, removed,
+    duplicated or reordered behind the ledger's back, prints the first bad position and
+    what is wrong there, and exits with code 1."""
+    with opened(db) as lg:
+        result = lg.verify()
+    if json:
+        render.emit(result)
+    else:
+        stdout().print(render.verify_text(result))
+    if not result.ok:
+        raise typer.Exit(CHECK_FAILED)
+
+
+@app.command(rich_help_panel="Audit")
+def export(
+    db: Db = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+) -> None:
+    """Write the whole log as JSON Lines (streamed).
+
+    One stored event per line, exactly as recorded: position, stream and version, event
+    id, type, schema version, payload, metadata, recorded time, previous hash and hash.
+    `ledger import` loads it back with identical hashes."""
+    with opened(db) as lg:
+        if output is None:
+            _write(sys.stdout, export_lines(lg))
+            return
+        with output.open("w", encoding="utf-8") as file:
+            count = _write(file, export_lines(lg))
+        stderr().print(f"exported {render.plural(count, 'event')} to {output}")
+
+
+def _write(file: TextIO, lines: Iterator[str]) -> int:
+    count = 0
+    for line in lines:
+        file.write(line)
+        file.write("\n")
+        count += 1
+    file.flush()
+    return count
+
+
+@app.command("import", rich_help_panel="Audit")
+def import_(
+    file: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="An export (JSON Lines); '-' for stdin.")
+    ],
+    db: Db = None,
+    json: Json = False,
+) -> None:
+    """Load an export into an empty ledger, verbatim, with identical hashes.
+
+    Same positions, event ids, recorded times and hashes; every record's hash and link
+    are checked before it is written, all in one transaction, then the read model is
+    rebuilt and the chain verified. Nothing is written if any record is bad or the
+    target already holds events."""
+    with opened(db, create=True) as lg:
+        lines, name = _lines(file)
+        if json:
+            result = import_lines(lg, lines, name)
+        else:
+            with _progress() as progress:
+                task = progress.add_task("importing", total=None)
+                result = import_lines(
+                    lg, lines, name, progress=lambda done: progress.update(task, completed=done)
+                )
+        check = lg.verify()
+    if json:
+        render.emit({"import": result, "verify": check})
+    else:
+        out = stdout()
+        out.print(
+            f"imported {render.plural(result.events, 'event')} "
+            f"({render.plural(result.figures, 'figure')}) into {render.markup(shown(lg.url))}"
+        )
+        out.print(render.verify_text(check))
+    if not check.ok:
+        raise typer.Exit(CHECK_FAILED)
+
+
+def _lines(file: str) -> tuple[Iterator[str], str]:
+    if file == "-":
+        return iter(sys.stdin), "<stdin>"
+    path = Path(file)
+    if not path.is_file():
+        raise UserError(f"{file}: no such file")
+
+    def read() -> Iterator[str]:
+        with path.open(encoding="utf-8") as handle:
+            yield from handle
+
+    return read(), file

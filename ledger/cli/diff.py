@@ -1,0 +1,177 @@
+"""What changed in a figure's estimate between two moments, and which events did it.
+
+A moment is a ledger position, a recorded time (the ledger as it stood then), or a date
+("as known on": reports published by the end of that day, UTC). Positions and recorded
+times can be compared with each other; dates only with dates. Both estimates come from
+the read model (no replay). The events are the figure's history entries in between: by
+position for positions and recorded times, by publication time (recorded time when an
+event carries none) for dates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ledger.cli import render
+from ledger.cli.options import Moment
+from ledger.domain.estimate import ClaimUse, FigureEstimate
+from ledger.domain.values import end_of
+from ledger.errors import InvalidInputError
+from ledger.projections.history import EstimateChange, EstimateSummary, changed_fields
+from ledger.service.ledger import Ledger
+
+
+class ClaimDifference(BaseModel):
+    """A claim whose standing in the estimate differs between the two moments."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    claim_id: str
+    value: str
+    origin: str
+    outlet: str
+    before: str | None  # None: not yet known at the first moment
+    after: str | None
+
+
+class FigureDiff(BaseModel):
+    """Two estimates of one figure, what differs, and the events between them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    figure: str
+    start: str
+    end: str
+    before: EstimateSummary
+    after: EstimateSummary
+    changed: tuple[str, ...]
+    claims: tuple[ClaimDifference, ...]
+    events: tuple[EstimateChange, ...]
+
+
+def estimate_at(lg: Ledger, figure: str, moment: Moment) -> FigureEstimate:
+    """The estimate of `figure` at `moment`, from the read model."""
+    match moment.kind:
+        case "position":
+            return lg.estimate(figure, at_position=moment.position)
+        case "recorded":
+            return lg.estimate(figure, recorded_before=moment.recorded)
+        case _:
+            return lg.estimate(figure, known_on=moment.known_on)
+
+
+def figure_diff(lg: Ledger, figure: str, start: Moment, end: Moment) -> FigureDiff:
+    """The difference in `figure`'s estimate from `start` to `end`."""
+    if (start.kind == "known_on") != (end.kind == "known_on"):
+        raise InvalidInputError(
+            "--to",
+            "compare a date with a date, or positions and recorded times with each other "
+            "(a date means 'as known on', by publication time)",
+        )
+    before, after = estimate_at(lg, figure, start), estimate_at(lg, figure, end)
+    history = lg.history(figure)
+    if start.kind == "known_on":
+        assert start.known_on is not None
+        assert end.known_on is not None
+        low, high = end_of(start.known_on), end_of(end.known_on)
+        if low > high:
+            raise InvalidInputError("--from", "must not be later than --to")
+        events = [c for c in history if low < _published(c) <= high]
+    else:
+        if before.position > after.position:
+            raise InvalidInputError("--from", "must not be later than --to")
+        events = [c for c in history if before.position < c.position <= after.position]
+    summary_before, summary_after = EstimateSummary.of(before), EstimateSummary.of(after)
+    changed = (
+        () if summary_before == summary_after else changed_fields(summary_before, summary_after)
+    )
+    return FigureDiff(
+        figure=figure,
+        start=start.describe(),
+        end=end.describe(),
+        before=summary_before,
+        after=summary_after,
+        changed=changed,
+        claims=_claim_differences(before, after),
+        events=tuple(events),
+    )
+
+
+def _published(change: EstimateChange) -> datetime:
+    return change.cause.published_at or change.recorded_at
+
+
+def _standing(use: ClaimUse) -> str:
+    if use.counted:
+        return use.reason if use.reason.startswith("counted") else f"counted: {use.reason}"
+    return f"not counted: {use.reason}"
+
+
+def _claim_differences(
+    before: FigureEstimate, after: FigureEstimate
+) -> tuple[ClaimDifference, ...]:
+    def uses(estimate: FigureEstimate) -> dict[str, ClaimUse]:
+        provenance = estimate.provenance
+        return {use.claim_id: use for use in (*provenance.used, *provenance.excluded)}
+
+    old, new = uses(before), uses(after)
+    differences = []
+    for claim_id in [*new, *(c for c in old if c not in new)]:
+        was, now = old.get(claim_id), new.get(claim_id)
+        first = was or now
+        assert first is not None
+        standing_before = _standing(was) if was else None
+        standing_after = _standing(now) if now else None
+        if standing_before != standing_after:
+            differences.append(
+                ClaimDifference(
+                    claim_id=claim_id,
+                    value=first.value,
+                    origin=first.origin,
+                    outlet=first.outlet,
+                    before=standing_before,
+                    after=standing_after,
+                )
+            )
+    return tuple(differences)
+
+
+def diff_view(diff: FigureDiff) -> RenderableType:
+    """The difference as a reader wants it: the two estimates, the claims, the events."""
+    title = Text(diff.figure, style="bold underline")
+    span = Text(f"from {diff.start}\n  to {diff.end}", style="italic")
+    estimates = render.new_table("", "best", "range", "status", "support")
+    for label, summary in (("from", diff.before), ("to", diff.after)):
+        estimates.add_row(
+            label,
+            render.number(summary.best),
+            render.interval(summary.low, summary.high),
+            render.status_text(summary.status),
+            render.support(summary),
+        )
+    verdict = (
+        Text("changed: " + ", ".join(diff.changed), style="bold")
+        if diff.changed
+        else Text("no change in low, best, high, status or support", style="bold")
+    )
+    parts: list[RenderableType] = [title, span, estimates, verdict]
+    if diff.claims:
+        listing = render.new_listing()
+        for claim in diff.claims:
+            body = Text()
+            body.append(f"“{claim.value}”", style="bold")
+            body.append(f" from {claim.origin}, via {claim.outlet}")
+            body.append(f"  [{claim.claim_id}]", style="dim")
+            body.append(f"\nbefore: {claim.before or 'not yet known'}")
+            body.append(f"\nafter:  {claim.after or 'not known'}", style="cyan")
+            listing.add_row(Text("•"), body)
+        parts += [Text("Claims whose standing changed", style="bold"), listing]
+    if diff.events:
+        parts.append(render.history_table(diff.events, title="Events that did it"))
+    else:
+        parts.append(Text("no event in between changed this figure", style="dim"))
+    return Group(*parts)

@@ -1,0 +1,170 @@
+"""Options every command shares, and how the command line's words become API values:
+database URLs, times with a zone, dates, and the moments `diff` compares."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+import typer
+
+import ledger
+from ledger.cli.app import DATABASE_FAILED, UserError
+from ledger.errors import DatabaseUnavailableError, InvalidInputError
+from ledger.service.ledger import default_url
+
+DATABASE_ENV = "LEDGER_DATABASE_URL"
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL",
+        help=(
+            "The ledger: sqlite:///path.db, a bare file path (SQLite), or "
+            "postgresql://user@host/db. Default: $LEDGER_DATABASE_URL, else ./ledger.db."
+        ),
+        show_default=False,
+    ),
+]
+Json = Annotated[
+    bool,
+    typer.Option("--json", help="Print JSON (for scripts) instead of tables."),
+]
+
+
+def database_url(value: str | None) -> str:
+    """The URL a `--db` value means: the option, else $LEDGER_DATABASE_URL, else
+    ./ledger.db; a value without `://` is a SQLite file path."""
+    value = value or os.environ.get(DATABASE_ENV) or None
+    if value is None:
+        return default_url()
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    return value
+
+
+def shown(url: str) -> str:
+    """A URL fit to print: the password hidden, a SQLite path as a plain path."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and for in-memory SQLite)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+@contextmanager
+def opened(db: str | None, *, create: bool = False) -> Iterator[ledger.Ledger]:
+    """The ledger at `--db`, open for the length of a command.
+
+    Without `create`, a SQLite file that does not exist is an error (a mistyped path
+    must not silently become a new, empty ledger).
+    """
+    url = database_url(db)
+    path = sqlite_file(url)
+    if not create and path is not None and not path.exists():
+        raise UserError(
+            f"no ledger at {path}; create one with `ledger init --db {path}` "
+            "(or `ledger demo` for the founding case)"
+        )
+    try:
+        lg = ledger.open(url)
+    except DatabaseUnavailableError as error:
+        raise UserError(
+            f"cannot open the ledger at {shown(url)}: {error}", DATABASE_FAILED
+        ) from error
+    except ImportError as error:
+        raise UserError(
+            f"cannot open the ledger at {shown(url)}: no database driver for it ({error})",
+            DATABASE_FAILED,
+        ) from error
+    try:
+        yield lg
+    finally:
+        lg.close()
+
+
+# -- times --------------------------------------------------------------------------------
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INTEGER = re.compile(r"\d+")
+ZONE_HINT = "e.g. 2022-01-09T12:00:00Z or 2022-01-09T12:00:00+06:00"
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO 8601 time with a zone; a naive time is refused, never assumed UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise InvalidInputError(
+            option, f"{text!r} is not an ISO 8601 time ({ZONE_HINT})"
+        ) from error
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInputError(
+            option, f"{text!r} has no time zone; a naive time is ambiguous ({ZONE_HINT})"
+        )
+    return moment
+
+
+def parse_day(text: str, option: str) -> date | datetime:
+    """A calendar date (YYYY-MM-DD), or a time with a zone."""
+    text = text.strip()
+    if _DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError as error:
+            raise InvalidInputError(option, f"{text!r} is not a valid date") from error
+    return parse_time(text, option)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point `diff` can compare: a position, a recorded time, or "as known on" a date."""
+
+    kind: Literal["position", "recorded", "known_on"]
+    text: str
+    position: int | None = None
+    recorded: datetime | None = None
+    known_on: date | None = None
+
+    def describe(self) -> str:
+        """The moment in words."""
+        match self.kind:
+            case "position":
+                return f"after position {self.position}"
+            case "recorded":
+                return f"as recorded before {self.text}"
+            case _:
+                return f"as known on {self.text} (reports published by the end of that day, UTC)"
+
+
+def parse_moment(text: str, option: str) -> Moment:
+    """An integer is a position, YYYY-MM-DD a date (as known on), else a time with a zone
+    (as the ledger stood when it was recorded)."""
+    text = text.strip()
+    if _INTEGER.fullmatch(text):
+        return Moment("position", text, position=int(text))
+    day = parse_day(text, option)
+    if isinstance(day, datetime):
+        return Moment("recorded", text, recorded=day)
+    return Moment("known_on", text, known_on=day)

@@ -1,0 +1,217 @@
+"""Commands that read: sources, figures, claims, estimates (now or as of a past moment),
+history, diff and the picture. All of them answer from the read model — none replays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from ledger.cli import render
+from ledger.cli.app import app, stdout
+from ledger.cli.diff import diff_view, figure_diff
+from ledger.cli.options import Db, Json, opened, parse_day, parse_moment, parse_time
+from ledger.errors import InvalidInputError
+
+FigureArg = Annotated[
+    str,
+    typer.Argument(metavar="FIGURE", help="A figure key, e.g. kz-unrest-2022/killed/kazakhstan."),
+]
+
+
+@app.command(rich_help_panel="Read")
+def sources(db: Db = None, json: Json = False) -> None:
+    """List every registered source."""
+    with opened(db) as lg:
+        found = lg.sources()
+    if json:
+        render.emit(found)
+    else:
+        stdout().print(render.sources_table(found))
+
+
+@app.command(rich_help_panel="Read")
+def figures(db: Db = None, json: Json = False) -> None:
+    """List every figure with its unit, kind and current estimate."""
+    with opened(db) as lg:
+        found = lg.figures()
+        estimates = {estimate.figure: estimate for estimate in lg.estimates()}
+    if json:
+        render.emit(found)
+    else:
+        stdout().print(render.figures_table(found, estimates))
+
+
+@app.command(rich_help_panel="Read")
+def claims(figure: FigureArg, db: Db = None, json: Json = False) -> None:
+    """List every claim of a figure, and where each stands now.
+
+    What was said, by whom (origin), via which outlet, when, and its standing: active,
+    disputed, retracted, superseded, refuted or corrected."""
+    with opened(db) as lg:
+        found = lg.claims(figure)
+    if json:
+        render.emit(found)
+    else:
+        stdout().print(render.claims_table(found))
+
+
+@app.command(rich_help_panel="Read")
+def estimate(
+    figure: FigureArg,
+    at: Annotated[
+        int | None,
+        typer.Option("--at", metavar="POSITION", help="As the ledger stood after this position."),
+    ] = None,
+    recorded_before: Annotated[
+        str | None,
+        typer.Option(
+            "--recorded-before",
+            metavar="TIME",
+            help="As the ledger stood at this time (ISO 8601 with a zone).",
+        ),
+    ] = None,
+    known_on: Annotated[
+        str | None,
+        typer.Option(
+            "--known-on",
+            metavar="DATE",
+            help="Only reports published by the end of this day (UTC), or by a time with a zone.",
+        ),
+    ] = None,
+    db: Db = None,
+    json: Json = False,
+) -> None:
+    """A figure's best estimate with its provenance, now or as of a past moment.
+
+    Low, best, high and status, then the claims counted and not counted (each with the
+    reason), reports versus independent origins, any conflict, and the event that last
+    changed it. At most one of --at, --recorded-before, --known-on; all are answered
+    from the indexed read model, without replaying the log."""
+    chosen = [
+        name
+        for name, value in (
+            ("--at", at),
+            ("--recorded-before", recorded_before),
+            ("--known-on", known_on),
+        )
+        if value is not None
+    ]
+    if len(chosen) > 1:
+        raise InvalidInputError(chosen[1], f"give only one of {', '.join(chosen)}")
+    with opened(db) as lg:
+        if at is not None:
+            if at < 0:
+                raise InvalidInputError("--at", "a position is 0 or more")
+            found = lg.estimate(figure, at_position=at)
+            when = f"after position {found.position}"
+        elif recorded_before is not None:
+            found = lg.estimate(
+                figure, recorded_before=parse_time(recorded_before, "--recorded-before")
+            )
+            when = f"as recorded before {recorded_before} (position {found.position})"
+        elif known_on is not None:
+            found = lg.estimate(figure, known_on=parse_day(known_on, "--known-on"))
+            when = f"as known on {known_on}"
+        else:
+            found = lg.estimate(figure)
+            when = None
+        description = {f.figure: f for f in lg.figures()}.get(figure)
+    if json:
+        render.emit(found)
+    else:
+        stdout().print(render.estimate_view(found, description, moment_text=when))
+
+
+@app.command(rich_help_panel="Read")
+def history(figure: FigureArg, db: Db = None, json: Json = False) -> None:
+    """Every change of a figure's estimate, each with its cause.
+
+    Low, best, high, status and support, before and after; when the change was
+    recorded, the event that caused it, its source and its reason."""
+    with opened(db) as lg:
+        changes = lg.history(figure)
+    if json:
+        render.emit(changes)
+    else:
+        stdout().print(render.history_table(changes, title=f"History of {figure}"))
+
+
+@app.command(rich_help_panel="Read")
+def diff(
+    figure: FigureArg,
+    start: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            metavar="T",
+            help="A position (42), a time with a zone (as recorded then), or a date (as known on).",
+        ),
+    ],
+    end: Annotated[
+        str | None,
+        typer.Option("--to", metavar="T", help="Like --from; default: now (the head)."),
+    ] = None,
+    db: Db = None,
+    json: Json = False,
+) -> None:
+    """What changed in a figure's estimate between two moments, and why.
+
+    Shows both estimates, the claims whose standing changed, and the events that did it.
+    T is a position (an integer), an ISO time with a zone (the ledger as recorded then),
+    or a date YYYY-MM-DD (as known on that day: reports published by its end, UTC).
+    Compare dates with dates; positions and times mix."""
+    first = parse_moment(start, "--from")
+    with opened(db) as lg:
+        second = parse_moment(end if end is not None else str(lg.head()), "--to")
+        result = figure_diff(lg, figure, first, second)
+    if json:
+        render.emit(result)
+    else:
+        stdout().print(diff_view(result))
+
+
+@app.command(rich_help_panel="Read")
+def plot(
+    figure: FigureArg,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", metavar="FILE.svg|FILE.png", help="Where to save the picture."
+        ),
+    ],
+    axis: Annotated[
+        str,
+        typer.Option(
+            "--axis",
+            help="published: the estimate as known at each publication time; "
+            "recorded: as the ledger recorded it.",
+        ),
+    ] = "published",
+    db: Db = None,
+    json: Json = False,
+) -> None:
+    """Draw a figure's low / best / high over time as an SVG or PNG step chart.
+
+    Every claim is a marker labelled with its origin, retractions are marked, conflicts
+    shaded. The time axis is publication time (the estimate as known then) or recorded
+    time. Needs matplotlib, the 'plot' extra."""
+    from ledger.cli.plot import save
+
+    if axis not in ("published", "recorded"):
+        raise InvalidInputError("--axis", "must be 'published' or 'recorded'")
+    with opened(db) as lg:
+        picture = save(lg, figure, str(output), "published" if axis == "published" else "recorded")
+    if json:
+        render.emit(picture)
+    else:
+        stdout().print(
+            Text(
+                f"saved {output}: {render.plural(picture.steps, 'step')}, "
+                f"{render.plural(picture.claims, 'claim')}, "
+                f"{render.plural(picture.withdrawals, 'withdrawal')}, "
+                f"{render.plural(picture.conflicts, 'conflict span')}"
+            )
+        )

@@ -1,0 +1,393 @@
+"""Human output: Rich tables and short texts for estimates, provenance, history and the
+rest, written for a reader who is not a programmer. `--json` output lives in `emit`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich import box
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from ledger.domain.estimate import ClaimUse, ClaimView, EstimateStatus, FigureEstimate
+from ledger.domain.model import Figure, Source
+from ledger.projections.history import EstimateChange, EstimateSummary
+from ledger.store.record import VerifyResult
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """`value` as plain JSON data: pydantic models dumped in JSON mode, dataclasses too."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def emit(value: Any) -> None:
+    """Print `value` as indented JSON on standard output."""
+    typer.echo(json.dumps(plain(value), indent=2, ensure_ascii=False))
+
+
+# -- small formats ------------------------------------------------------------------------
+
+STATUS_STYLE = {
+    EstimateStatus.CONSISTENT: "green",
+    EstimateStatus.SINGLE_ORIGIN: "cyan",
+    EstimateStatus.CONFLICTING: "bold red",
+    EstimateStatus.RETRACTED: "magenta",
+    EstimateStatus.NO_DATA: "dim",
+}
+
+STATUS_MEANING = {
+    EstimateStatus.CONSISTENT: "independent origins agree (their ranges overlap)",
+    EstimateStatus.SINGLE_ORIGIN: "every counted claim goes back to one body; nothing confirms it",
+    EstimateStatus.CONFLICTING: "counted claims do not overlap; no best estimate is given",
+    EstimateStatus.RETRACTED: (
+        "claims were made but none counts any more; the count is unknown, not 0"
+    ),
+    EstimateStatus.NO_DATA: "no claim has been recorded",
+}
+
+
+def number(value: Decimal | int | None, *, open_: str = "—") -> str:
+    """A figure with thousands separators; `open_` when there is none."""
+    if value is None:
+        return open_
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return f"{value:,}"
+    return f"{int(value):,}"
+
+
+def interval(low: Decimal | None, high: Decimal | None) -> str:
+    """A range as a reader says it: "5,969 – 5,999", "at least 164", "unknown"."""
+    if low is None and high is None:
+        return "unknown"
+    if high is None:
+        return f"at least {number(low)}"
+    if low == high:
+        return number(low)
+    return f"{number(low)} – {number(high)}"
+
+
+def moment(value: datetime | date | None) -> str:
+    """A time as written (with its zone), or a date."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        text = value.strftime("%Y-%m-%d %H:%M")
+        offset = value.strftime("%z")
+        if offset in ("+0000", ""):
+            return text + " UTC"
+        return f"{text} {offset[:3]}:{offset[3:]}"
+    return value.isoformat()
+
+
+def recorded(value: datetime) -> str:
+    """A recorded (transaction) time, in UTC to the second."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def status_text(status: EstimateStatus) -> Text:
+    """The status word in its colour."""
+    return Text(str(status), style=STATUS_STYLE[status])
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 claim", "2 claims"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def support(summary: EstimateSummary) -> str:
+    """ "4 claims in 2 reports, 1 origin"."""
+    return (
+        f"{plural(summary.claims, 'claim')} in {plural(summary.reports, 'report')}, "
+        f"{plural(summary.origins, 'origin')}"
+    )
+
+
+def new_table(*columns: str, title: str | None = None, keep: tuple[int, ...] = ()) -> Table:
+    """A plain table whose cells wrap (never cut: ids and reasons must stay readable);
+    the columns numbered in `keep` do not wrap at all."""
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold",
+    )
+    for index, column in enumerate(columns):
+        table.add_column(column, overflow="fold", no_wrap=index in keep)
+    return table
+
+
+def new_listing() -> Table:
+    """Two columns, no borders: a marker or number, and a body that wraps under itself."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+# -- estimates ----------------------------------------------------------------------------
+
+
+def headline(estimate: FigureEstimate) -> Text:
+    """ "best 5,969 people (range 5,969 – 5,999) · single-origin"."""
+    unit = estimate.unit
+    text = Text()
+    if estimate.best is not None:
+        text.append(f"best {number(estimate.best)} {unit}", style="bold")
+    elif estimate.status is EstimateStatus.CONFLICTING:
+        text.append("best withheld", style="bold red")
+    else:
+        text.append("best unknown", style="bold")
+    if estimate.low is not None or estimate.high is not None:
+        span = interval(estimate.low, estimate.high)
+        if estimate.low == estimate.high:
+            text.append("  (exact: low = high)")
+        elif estimate.status is EstimateStatus.CONFLICTING:
+            text.append(f"  (the claims span {span})")
+        else:
+            text.append(f"  (range {span})")
+    text.append("  · ")
+    text.append_text(status_text(estimate.status))
+    return text
+
+
+def estimate_view(
+    estimate: FigureEstimate,
+    figure: Figure | None = None,
+    *,
+    moment_text: str | None = None,
+) -> RenderableType:
+    """A figure's estimate with everything behind it: claims used and excluded (each with
+    its reason), reports versus independent origins, the conflict, the last change."""
+    provenance = estimate.provenance
+    title = Text(estimate.figure, style="bold underline")
+    if moment_text:
+        title.append(f"  {moment_text}", style="italic")
+    parts: list[RenderableType] = [title]
+    if figure is not None and figure.description:
+        parts.append(Text(figure.description, style="dim"))
+    parts.append(headline(estimate))
+    meaning = STATUS_MEANING[estimate.status]
+    facts = [meaning]
+    if provenance.used:
+        facts.append(provenance.summary)
+    if estimate.as_of is not None:
+        facts.append(f"as of {moment(estimate.as_of)}")
+    parts.append(Text(" · ".join(facts), style="dim"))
+    if provenance.conflict:
+        parts.append(_conflict(estimate))
+    if provenance.used:
+        parts.append(_uses(provenance.used, "Counted"))
+    if provenance.excluded:
+        parts.append(_uses(provenance.excluded, "Not counted"))
+    if provenance.changed_by is not None:
+        ref = provenance.changed_by
+        parts.append(
+            Text(
+                f"last changed by event #{ref.position} ({ref.event_type}), "
+                f"recorded {recorded(ref.recorded_at)}; ledger position {estimate.position}",
+                style="dim",
+            )
+        )
+    return Group(*parts)
+
+
+def _conflict(estimate: FigureEstimate) -> Text:
+    uses = {use.claim_id: use for use in estimate.provenance.used}
+    sides = []
+    for claim_id in estimate.provenance.conflict:
+        use = uses.get(claim_id)
+        if use is None:
+            sides.append(claim_id)
+        else:
+            sides.append(f"“{use.value}” ({use.origin}, via {use.outlet})")
+    text = Text("Conflict: ", style="bold red")
+    text.append(" versus ".join(sides))
+    return text
+
+
+def _uses(uses: Sequence[ClaimUse], title: str) -> RenderableType:
+    listing = new_listing()
+    for use in uses:
+        body = Text()
+        body.append(f"“{use.value}”", style="bold")
+        if interval(use.low, use.high) != use.value:
+            body.append(f" ({interval(use.low, use.high)})")
+        body.append(f" from {use.origin}, via {use.outlet}, published {moment(use.published_at)}")
+        body.append(f"  [{use.claim_id}]", style="dim")
+        why = use.reason + (f" ({'; '.join(use.flags)})" if use.flags else "")
+        body.append(f"\n{why}", style="green" if use.counted else "yellow")
+        listing.add_row(
+            Text("●" if use.counted else "✗", style="green" if use.counted else "yellow"), body
+        )
+    return Group(Text(f"{title} ({len(uses)})", style="bold"), listing)
+
+
+def estimates_summary(estimates: Iterable[FigureEstimate]) -> Table:
+    """One line per figure: best, range, status, support."""
+    table = new_table("figure", "best", "range", "status", "support", keep=(1, 2, 3, 4))
+    table.caption = "support: claims / reports / independent origins behind the estimate"
+    table.caption_justify = "left"
+    for estimate in estimates:
+        summary = EstimateSummary.of(estimate)
+        table.add_row(
+            estimate.figure,
+            number(estimate.best),
+            interval(estimate.low, estimate.high),
+            status_text(estimate.status),
+            f"{summary.claims} / {summary.reports} / {summary.origins}",
+        )
+    return table
+
+
+# -- history ------------------------------------------------------------------------------
+
+
+def _state(summary: EstimateSummary | None) -> str:
+    if summary is None:
+        return "—"
+    best = number(summary.best, open_="none")
+    return f"best {best}, range {interval(summary.low, summary.high)}, {summary.status}"
+
+
+def change_text(change: EstimateChange) -> str:
+    """What changed, before → after, field by field."""
+    before, after = change.before, change.after
+    if before is None:
+        return "figure defined"
+    lines = []
+    for field in ("low", "best", "high"):
+        if field in change.changed:
+            old, new = getattr(before, field), getattr(after, field)
+            open_ = "open" if field == "high" else "none"
+            lines.append(f"{field} {number(old, open_=open_)} → {number(new, open_=open_)}")
+    if "status" in change.changed:
+        lines.append(f"status {before.status} → {after.status}")
+    if "support" in change.changed:
+        lines.append(f"support {support(before)} → {support(after)}")
+    if "conflict" in change.changed:
+        lines.append(f"conflict: {', '.join(after.conflict) or 'resolved'}")
+    return "; ".join(lines) or "provenance only"
+
+
+def history_table(changes: Sequence[EstimateChange], title: str | None = None) -> RenderableType:
+    """Every change of an estimate: which event, when, who and why, what changed."""
+    listing = new_listing()
+    for change in changes:
+        cause = change.cause
+        body = Text()
+        body.append(cause.event.event_type, style="bold")
+        body.append(f" · recorded {recorded(change.recorded_at)}", style="dim")
+        if cause.published_at is not None:
+            body.append(f" · published {moment(cause.published_at)}", style="dim")
+        body.append(f"\n{cause.description}")
+        body.append(f"\n{change_text(change)}", style="cyan")
+        body.append(f"\nnow: {_state(change.after)}")
+        listing.add_row(Text(f"#{change.position}", style="bold"), body)
+        listing.add_row("", "")
+    parts: list[RenderableType] = [listing]
+    if title:
+        parts.insert(0, Text(title, style="bold"))
+    if not changes:
+        parts.append(Text("no change recorded", style="dim"))
+    return Group(*parts)
+
+
+# -- listings -----------------------------------------------------------------------------
+
+
+def sources_table(sources: Sequence[Source]) -> Table:
+    """Every registered source."""
+    table = new_table("source", "name", "kind", "part of", "notes")
+    for source in sources:
+        table.add_row(
+            source.source_id, source.name, str(source.kind), source.parent or "", source.notes or ""
+        )
+    return table
+
+
+def figures_table(figures: Sequence[Figure], estimates: dict[str, FigureEstimate]) -> Table:
+    """Every figure, with its unit, kind and current estimate."""
+    table = new_table("figure", "unit", "kind", "best", "range", "status")
+    for figure in figures:
+        estimate = estimates.get(figure.figure)
+        table.add_row(
+            figure.figure,
+            figure.unit,
+            str(figure.kind),
+            number(estimate.best) if estimate else "—",
+            interval(estimate.low, estimate.high) if estimate else "",
+            status_text(estimate.status) if estimate else "",
+        )
+    return table
+
+
+def claims_table(claims: Sequence[ClaimView]) -> Table:
+    """Every claim of a figure: what was said, by whom, via whom, and where it stands."""
+    table = new_table("#", "claim", "says", "origin", "outlet", "published", "as of", "standing")
+    for claim in claims:
+        standing = Text(str(claim.status), style="" if claim.status.counts else "yellow")
+        if claim.status_by:
+            standing.append(f" by {claim.status_by}")
+        if claim.status_reason:
+            standing.append(f": {claim.status_reason}")
+        if claim.withdrawn_via:
+            standing.append(f"\nrests on withdrawn claim {claim.withdrawn_via}", style="yellow")
+        if claim.derived_from:
+            standing.append(f"\nrelays {claim.derived_from}", style="dim")
+        table.add_row(
+            str(claim.position),
+            claim.claim_id,
+            claim.value,
+            claim.origin,
+            claim.outlet,
+            moment(claim.published_at),
+            moment(claim.as_of),
+            standing,
+        )
+    return table
+
+
+def verify_text(result: VerifyResult) -> Text:
+    """One line: the chain is intact, or where it breaks."""
+    if result.ok:
+        return Text.assemble(
+            ("✓ hash chain intact", "bold green"),
+            f": {plural(result.count, 'event')}, head #{result.head_position} "
+            f"{result.head_hash[:16]}…",
+        )
+    return Text.assemble(
+        ("✗ hash chain broken", "bold red"),
+        f" at position {result.bad_position}: {result.problem}"
+        + (f" — {result.detail}" if result.detail else ""),
+    )
+
+
+def markup(text: str) -> str:
+    """Escape user text for Rich markup."""
+    return escape(text)

@@ -158,7 +158,7 @@ class PostgresMachine(LedgerMachine):
     """Each example in a new PostgreSQL schema."""
 
 
-class TestSQLiteLedgerMachine(SQLiteMachine.TestCase):
+class TestSQLiteLedgerMachine(SQLiteMachine.TestCase):  # type: ignore[misc,valid-type]  # built at runtime
     """The SQLite store behaves like its model under any sequence of operations."""
 
     settings = STEPS
@@ -173,7 +173,7 @@ class TestSQLiteLedgerMachine(SQLiteMachine.TestCase):
 
 
 @pytest.mark.postgres
-class TestPostgresLedgerMachine(PostgresMachine.TestCase):
+class TestPostgresLedgerMachine(PostgresMachine.TestCase):  # type: ignore[misc,valid-type]  # built at runtime
     """The PostgreSQL store behaves like its model under any sequence of operations."""
 
     settings = STEPS

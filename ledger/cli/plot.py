@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -487,7 +487,7 @@ def save(lg: Ledger, figure: str, path: str, axis: Axis = "published") -> Pictur
         metadata = {"Date": None} if suffix == ".svg" else {}
         drawn.savefig(path, metadata=metadata)
     ax = drawn.axes[0]
-    x_low, x_high = line.start, line.end
+    x_low, x_high = line.start.astimezone(UTC), line.end.astimezone(UTC)
     y_top, y_bottom = ax.get_ylim()
     return Picture(
         file=path,

@@ -1,9 +1,9 @@
 """The SQL event store (SQLAlchemy Core): an SQLite file by default, PostgreSQL for shared use.
 
 Appends are serialised so that positions are gap-free and follow commit order: SQLite by
-`BEGIN IMMEDIATE` (one writer at a time, WAL for concurrent readers), PostgreSQL by an
-EXCLUSIVE lock on `events` taken first in the append transaction (readers are not blocked).
-A catch-up reader therefore never sees position n+1 before n is committed.
+`BEGIN IMMEDIATE` (one writer at a time, WAL for concurrent readers), PostgreSQL by a
+transaction-scoped advisory lock taken first in the append transaction (readers are not
+blocked). A catch-up reader therefore never sees position n+1 before n is committed.
 """
 
 from __future__ import annotations
@@ -36,6 +36,12 @@ from ledger.store.schema import events as events_table
 log = structlog.get_logger("ledger.store")
 
 _CHUNK = 500  # ids per IN (...) list
+
+WRITER_LOCK = "SELECT pg_advisory_xact_lock('events'::regclass::oid::bigint)"
+"""PostgreSQL writers serialise on a transaction-scoped advisory lock keyed by the events
+table's OID (one lock per ledger, even with several ledgers in one database). Unlike
+`LOCK TABLE … EXCLUSIVE` it needs no UPDATE/DELETE privilege, so a writer role can be
+limited to SELECT and INSERT on `events`; readers are never blocked."""
 
 
 def normalise_url(url: str) -> str:
@@ -128,7 +134,7 @@ class SQLStore(EventStore):
                 connection = connection.execution_options(ledger_write=True)
             with connection.begin():
                 if write and self.dialect == "postgresql":
-                    connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
+                    connection.exec_driver_sql(WRITER_LOCK)
                 yield connection
 
     def append(

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from ledger.errors import (
@@ -80,14 +81,12 @@ class LedgerGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # the reader went away (`ledger export | head`): Typer exits quietly
         except HANDLED as error:
             message, code = message_of(error)
-            stderr().print(f"[bold red]error:[/] {_escape(message)}")
+            stderr().print(f"[bold red]error:[/] {escape(message)}")
             raise typer.Exit(code) from None
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
 
 
 app = typer.Typer(

@@ -281,13 +281,12 @@ def draw(line: Timeline) -> MplFigure:
             fontsize=9,
             va="bottom",
         )
+    ax.set_xlim(_x(start), _x(end))
+    ax.set_ylim(bottom, top)
     if line.steps:
         _draw_steps(ax, line, top, end)
     _draw_withdrawals(ax, line, bottom)
     _draw_marks(ax, figure, line, top, middle)
-
-    ax.set_xlim(_x(start), _x(end))
-    ax.set_ylim(bottom, top)
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
     # matplotlib.dates has no type hints: its constructors are untyped calls
     locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
@@ -344,7 +343,7 @@ def _draw_steps(ax: Axes, line: Timeline, top: float, end: datetime) -> None:
     )
     ax.step(xs, lows, where="post", color=_BAND, lw=1, alpha=0.8, gid="estimate-low")
     ax.step(xs, highs, where="post", color=_BAND, lw=1, alpha=0.8, gid="estimate-high")
-    ax.step(xs, bests, where="post", color=_BAND, lw=2.4, gid="estimate-best")
+    ax.step(xs, bests, where="post", color=_BAND, lw=2.4, gid="estimate-best", zorder=4)
     last = line.steps[-1]
     if last.best is not None:
         label = f"best {last.best:,} {line.unit}"
@@ -369,18 +368,19 @@ def _draw_steps(ax: Axes, line: Timeline, top: float, end: datetime) -> None:
 
 
 def _draw_marks(ax: Axes, figure: MplFigure, line: Timeline, top: float, middle: datetime) -> None:
+    """One marker per claim with a bar for its range, and a label naming its origin.
+
+    Claims on the same point sit side by side; labels of claims close together are
+    stacked downwards so that none overlaps another (limits must be set before)."""
     colours: dict[str, str] = {}
     for mark in line.marks:
         colours.setdefault(mark.origin, _PALETTE[len(colours) % len(_PALETTE)])
     together: dict[tuple[datetime, Decimal], int] = defaultdict(int)
-    same_height: dict[Decimal, int] = defaultdict(int)
+    labels: list[tuple[Mark, str, int]] = []
     for mark in line.marks:
         colour = colours[mark.origin] if mark.counted else _WITHDRAWN
-        # side by side when two claims fall on the same point; labels stacked per height
         rank = together[(mark.at, mark.point)]
         together[(mark.at, mark.point)] += 1
-        level = same_height[mark.point]
-        same_height[mark.point] += 1
         offset = _offset(ax, figure, rank * 8)
         high = float(mark.high) if mark.high is not None else top
         ax.vlines(
@@ -402,8 +402,44 @@ def _draw_marks(ax: Axes, figure: MplFigure, line: Timeline, top: float, middle:
             markeredgecolor=colour,
             linestyle="none",
             transform=offset,
+            zorder=5,
             gid=f"claim-{mark.claim_id}",
         )
+        labels.append((mark, colour, rank))
+    _place_labels(ax, figure, labels, middle, line)
+
+
+def _place_labels(
+    ax: Axes,
+    figure: MplFigure,
+    labels: list[tuple[Mark, str, int]],
+    middle: datetime,
+    line: Timeline,
+) -> None:
+    points_per_pixel = 72 / figure.dpi
+
+    def where(mark: Mark, value: Decimal | None = None) -> tuple[float, float]:
+        y_value = float(mark.point if value is None else value)
+        x, y = ax.transData.transform((_x(mark.at), y_value))
+        return float(x) * points_per_pixel, float(y) * points_per_pixel
+
+    def best_line(mark: Mark) -> float | None:
+        """Where the best-estimate line is (in points) at the mark's time, if drawn."""
+        steps = [step for step in line.steps if step.at <= mark.at] or list(line.steps[:1])
+        best = steps[-1].best if steps else None
+        return None if best is None else where(mark, best)[1]
+
+    placed: list[tuple[float, float]] = []  # (x, y) in points of labels already placed
+    for mark, colour, rank in sorted(labels, key=lambda item: -where(item[0])[1]):
+        x, y = where(mark)
+        wanted = y - 4
+        best = best_line(mark)
+        if best is not None and wanted - 11 < best + 2 and wanted > best - 2:
+            wanted = best - 4  # keep the text off the best-estimate line
+        for other_x, other_y in placed:
+            if abs(other_x - x) < 60 and wanted > other_y - 11:
+                wanted = other_y - 11
+        placed.append((x, wanted))
         if mark.counted:
             note = ""
         elif mark.status in (ClaimStatus.ACTIVE, ClaimStatus.DISPUTED):
@@ -414,12 +450,13 @@ def _draw_marks(ax: Axes, figure: MplFigure, line: Timeline, top: float, middle:
         ax.annotate(
             f"{mark.origin}: {mark.value}{note}",
             (_x(mark.at), float(mark.point)),
-            xytext=(-8 if left else 8 + rank * 8, -4 - 12 * level),
+            xytext=(-8 if left else 8 + rank * 8, wanted - y),
             textcoords="offset points",
             ha="right" if left else "left",
             va="top",
             fontsize=8,
             color=colour,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.6},
         )
 
 

@@ -3,6 +3,7 @@ the read model in the same transaction, and answers queries from the read model.
 
 from __future__ import annotations
 
+import copy
 import getpass
 import os
 import time
@@ -78,7 +79,27 @@ class Ledger:
     def __init__(self, store: SQLStore, *, actor: str | None = None) -> None:
         self.store = store
         self.actor = actor or _default_actor()
+        self.correlation_id: str | None = None
+        self.causation_id: str | None = None
         self._projector = Projector()
+
+    def acting(
+        self,
+        actor: str | None = None,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> Ledger:
+        """The same ledger, recording who acts and why in each event's metadata.
+
+        `lg.acting("alice", correlation_id=request_id).retract(...)`: the view shares the
+        connection pool; it needs no closing of its own.
+        """
+        view = copy.copy(self)
+        view.actor = actor or self.actor
+        view.correlation_id = correlation_id or self.correlation_id
+        view.causation_id = causation_id or self.causation_id
+        return view
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -468,7 +489,12 @@ class Ledger:
         self, events: Sequence[Event], *, expect_new: str | None = None
     ) -> list[StoredEvent]:
         batch = str(uuid.uuid4())
-        metadata = {"actor": self.actor, "batch": batch, "correlation_id": batch}
+        metadata = {
+            "actor": self.actor,
+            "batch": batch,
+            "correlation_id": self.correlation_id or batch,
+            "causation_id": self.causation_id,
+        }
         records = [to_new_event(event, metadata) for event in events]
 
         def project(connection: Any, stored: Sequence[StoredEvent]) -> None:

@@ -282,6 +282,16 @@ class TestQueries:
         assert events[0].event.type == "SourceRegistered"
         assert events[0].metadata["actor"] == "tester"
 
+    def test_actor_correlation_and_causation_are_recorded(self, book: ledger.Ledger) -> None:
+        """Each event's metadata names the acting principal and the correlation/causation ids."""
+        book.acting("alice", correlation_id="req-7", causation_id="tip-3").append_report(
+            report(claim("5"))
+        )
+        metadata = list(book.events())[-1].metadata
+        assert metadata["actor"] == "alice"
+        assert (metadata["correlation_id"], metadata["causation_id"]) == ("req-7", "tip-3")
+        assert list(book.events())[0].metadata["actor"] == "tester"
+
     def test_appends_and_replays_are_logged_with_positions(self, book: ledger.Ledger) -> None:
         """Appends log their positions and count; replays log the events rebuilt."""
         with structlog.testing.capture_logs() as logs:

@@ -80,13 +80,16 @@ def migrate(
 
 
 def _progress() -> Progress:
+    """A progress bar on stderr, shown only to a person at a terminal."""
+    console = stderr()
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=stderr(),
+        console=console,
         transient=False,
+        disable=not console.is_interactive,
     )
 
 

@@ -323,7 +323,7 @@ def history_table(changes: Sequence[EstimateChange], title: str | None = None) -
 
 def sources_table(sources: Sequence[Source]) -> Table:
     """Every registered source."""
-    table = new_table("source", "name", "kind", "part of", "notes")
+    table = new_table("source", "name", "kind", "part of", "notes", keep=(0, 2))
     for source in sources:
         table.add_row(
             source.source_id, source.name, str(source.kind), source.parent or "", source.notes or ""
@@ -333,13 +333,13 @@ def sources_table(sources: Sequence[Source]) -> Table:
 
 def figures_table(figures: Sequence[Figure], estimates: dict[str, FigureEstimate]) -> Table:
     """Every figure, with its unit, kind and current estimate."""
-    table = new_table("figure", "unit", "kind", "best", "range", "status")
+    table = new_table("figure", "best", "range", "status", keep=(1, 2, 3))
     for figure in figures:
         estimate = estimates.get(figure.figure)
+        name = Text(figure.figure)
+        name.append(f"\n{figure.unit}, {figure.kind}", style="dim")
         table.add_row(
-            figure.figure,
-            figure.unit,
-            str(figure.kind),
+            name,
             number(estimate.best) if estimate else "—",
             interval(estimate.low, estimate.high) if estimate else "",
             status_text(estimate.status) if estimate else "",
@@ -347,30 +347,37 @@ def figures_table(figures: Sequence[Figure], estimates: dict[str, FigureEstimate
     return table
 
 
-def claims_table(claims: Sequence[ClaimView]) -> Table:
+def claims_table(claims: Sequence[ClaimView]) -> RenderableType:
     """Every claim of a figure: what was said, by whom, via whom, and where it stands."""
-    table = new_table("#", "claim", "says", "origin", "outlet", "published", "as of", "standing")
+    listing = new_listing()
     for claim in claims:
-        standing = Text(str(claim.status), style="" if claim.status.counts else "yellow")
-        if claim.status_by:
-            standing.append(f" by {claim.status_by}")
-        if claim.status_reason:
-            standing.append(f": {claim.status_reason}")
-        if claim.withdrawn_via:
-            standing.append(f"\nrests on withdrawn claim {claim.withdrawn_via}", style="yellow")
-        if claim.derived_from:
-            standing.append(f"\nrelays {claim.derived_from}", style="dim")
-        table.add_row(
-            str(claim.position),
-            claim.claim_id,
-            claim.value,
-            claim.origin,
-            claim.outlet,
-            moment(claim.published_at),
-            moment(claim.as_of),
-            standing,
+        body = Text()
+        body.append(f"“{claim.value}”", style="bold")
+        span = interval(claim.quantity.low, claim.quantity.high)
+        if span != claim.value:
+            body.append(f" ({span})")
+        body.append(f" from {claim.origin}, via {claim.outlet}")
+        body.append(f"  [{claim.claim_id}]", style="dim")
+        body.append(
+            f"\npublished {moment(claim.published_at)} · as of {moment(claim.as_of)} · "
+            f"report {claim.report_id}",
+            style="dim",
         )
-    return table
+        if claim.derived_from:
+            body.append(f"\nrelays {claim.derived_from}", style="dim")
+        standing = str(claim.status)
+        if claim.status_by:
+            standing += f" by {claim.status_by}"
+        if claim.status_reason:
+            standing += f": {claim.status_reason}"
+        if claim.withdrawn_via:
+            standing += f"; rests on withdrawn claim {claim.withdrawn_via}"
+        counts = claim.status.counts and claim.withdrawn_via is None
+        body.append(f"\n{standing}", style="green" if counts else "yellow")
+        listing.add_row(Text(f"#{claim.position}", style="bold"), body)
+    if not claims:
+        return Text("no claim recorded", style="dim")
+    return listing
 
 
 def verify_text(result: VerifyResult) -> Text:

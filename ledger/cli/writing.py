@@ -63,17 +63,19 @@ def append(
     if json:
         render.emit(recorded)
         return
-    table = render.new_table("report", "outlet", "published", "claims", "positions")
-    for report in recorded:
-        table.add_row(
-            report.report_id,
-            report.outlet,
-            render.moment(report.published_at),
-            "\n".join(f"{c.claim_id}: {c.figure} “{c.value}”" for c in report.claims),
-            f"{report.first_position}–{report.last_position}",
-        )
     out = stdout()
-    out.print(table)
+    for report in recorded:
+        out.print(
+            f"#{report.first_position}–{report.last_position} report "
+            f"{render.markup(report.report_id)} ({render.markup(report.outlet)}, published "
+            f"{render.moment(report.published_at)})"
+        )
+        for claim in report.claims:
+            span = render.interval(claim.quantity.low, claim.quantity.high)
+            out.print(
+                f"  {render.markup(claim.claim_id)}: {render.markup(claim.figure)} "
+                f"“{render.markup(claim.value)}” → {span}"
+            )
     claims = sum(len(report.claims) for report in recorded)
     out.print(
         f"recorded {render.plural(len(recorded), 'report')} with {render.plural(claims, 'claim')}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import ledger
 from tests.cli.conftest import KILLED, Run, event_count, tamper
 
@@ -15,10 +17,20 @@ class TestReplay:
         result = run("replay", "--db", kz)
         assert result.exit_code == 0, result.output
         assert "rebuilt read model identical to the live one" in result.stdout
-        assert "replaying" in result.stderr  # the progress bar
+        assert result.stderr == ""  # no progress bar when nobody watches
         shown = json.loads(run("replay", "--db", kz, "--json").stdout)
         assert shown["identical"] is True
         assert shown["events"] == event_count(kz)
+
+    def test_shows_a_progress_bar_at_a_terminal(
+        self, run: Run, kz: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """At an interactive terminal `replay` draws a progress bar on stderr."""
+        monkeypatch.setenv("TTY_INTERACTIVE", "1")
+        result = run("replay", "--db", kz)
+        assert result.exit_code == 0, result.output
+        assert "replaying" in result.stderr
+        assert f"{event_count(kz)}/{event_count(kz)}" in result.stderr
 
 
 class TestVerify:

@@ -34,9 +34,10 @@ class TestFigures:
         """`figures` shows each figure's unit, kind and current best estimate."""
         result = run("figures", "--db", kz)
         assert result.exit_code == 0, result.output
-        line = next(x for x in result.stdout.splitlines() if x.startswith(DETAINED))
-        assert "people" in line
-        assert "5,969" in line
+        lines = result.stdout.splitlines()
+        index = next(i for i, x in enumerate(lines) if x.startswith(DETAINED))
+        assert "5,969 – 5,999" in lines[index]
+        assert lines[index + 1].startswith("people, cumulative")
         shown = _json(run, "figures", "--db", kz)
         assert isinstance(shown, list)
         assert {f["figure"] for f in shown} >= {KILLED, DETAINED, TROOPS}
@@ -47,8 +48,8 @@ class TestClaims:
         """`claims` names the retracted claim, who retracted it and why."""
         result = run("claims", KILLED, "--db", kz)
         assert result.exit_code == 0, result.output
-        line = next(x for x in result.stdout.splitlines() if "telegram-killed-164" in x)
-        assert "retracted by kz-information-ministry" in line
+        block = result.stdout.split("[telegram-killed-164]")[1].split("#")[0]
+        assert "retracted by kz-information-ministry: the message had been published" in block
         shown = _json(run, "claims", KILLED, "--db", kz)
         assert isinstance(shown, list)
         statuses = {c["claim_id"]: c["status"] for c in shown}

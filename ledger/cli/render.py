@@ -65,7 +65,7 @@ STATUS_MEANING = {
     EstimateStatus.RETRACTED: (
         "claims were made but none counts any more; the count is unknown, not 0"
     ),
-    EstimateStatus.NO_DATA: "no claim has been recorded",
+    EstimateStatus.NO_DATA: "no claim about this figure (at this moment)",
 }
 
 
@@ -279,7 +279,7 @@ def change_text(change: EstimateChange) -> str:
     """What changed, before → after, field by field."""
     before, after = change.before, change.after
     if before is None:
-        return "figure defined"
+        return ""
     lines = []
     for field in ("low", "best", "high"):
         if field in change.changed:
@@ -292,7 +292,7 @@ def change_text(change: EstimateChange) -> str:
         lines.append(f"support {support(before)} → {support(after)}")
     if "conflict" in change.changed:
         lines.append(f"conflict: {', '.join(after.conflict) or 'resolved'}")
-    return "; ".join(lines) or "provenance only"
+    return "; ".join(lines) or "low, best, high, status and support unchanged (flags or reasons)"
 
 
 def history_table(changes: Sequence[EstimateChange], title: str | None = None) -> RenderableType:
@@ -306,7 +306,8 @@ def history_table(changes: Sequence[EstimateChange], title: str | None = None) -
         if cause.published_at is not None:
             body.append(f" · published {moment(cause.published_at)}", style="dim")
         body.append(f"\n{cause.description}")
-        body.append(f"\n{change_text(change)}", style="cyan")
+        if change.before is not None:
+            body.append(f"\n{change_text(change)}", style="cyan")
         body.append(f"\nnow: {_state(change.after)}")
         listing.add_row(Text(f"#{change.position}", style="bold"), body)
         listing.add_row("", "")

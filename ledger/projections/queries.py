@@ -194,8 +194,18 @@ def all_estimates(connection: Connection) -> list[FigureEstimate]:
 
 
 def position_before(connection: Connection, moment: datetime) -> int:
-    """The last position recorded strictly before `moment` (0 if none)."""
-    query = sa.select(sa.func.max(events.c.position)).where(events.c.recorded_at < moment)
+    """The last position recorded strictly before `moment` (0 if none).
+
+    Two index look-ups rather than `max(position) WHERE recorded_at < moment`, which reads
+    every earlier event: the store's clock never goes back, so the last position before
+    `moment` is the last one recorded at the latest time before it.
+    """
+    latest = connection.execute(
+        sa.select(sa.func.max(events.c.recorded_at)).where(events.c.recorded_at < moment)
+    ).scalar()
+    if latest is None:
+        return 0
+    query = sa.select(sa.func.max(events.c.position)).where(events.c.recorded_at == latest)
     return int(connection.execute(query).scalar() or 0)
 
 

@@ -12,12 +12,19 @@ from bench.workload import Compensated, Filed, Operation, Workload, chunks
 from ledger.domain.events import ClaimDisputed, ClaimRetracted, Event
 
 
-def register(url: str, workload: Workload, figures: set[str] | None = None) -> int:
-    """Register every source and (the chosen) figures; not timed. On SQLite with
+def register(
+    url: str,
+    workload: Workload,
+    figures: set[str] | None = None,
+    sources: set[str] | None = None,
+) -> int:
+    """Register (the chosen) sources and figures; not timed. On SQLite with
     `synchronous=NORMAL`: these single-event transactions are set-up, not the measurement.
     Returns the log's head afterwards."""
     with ledger.open(url, synchronous="NORMAL") as lg:
         for source in workload.sources:
+            if sources is not None and source.source_id not in sources:
+                continue
             lg.register_source(
                 source.source_id,
                 name=source.name,
@@ -35,6 +42,24 @@ def register(url: str, workload: Workload, figures: set[str] | None = None) -> i
                     description=figure.description,
                 )
         return lg.head()
+
+
+def sources_of(workload: Workload, operations: Sequence[Operation]) -> set[str]:
+    """Every source the operations name (outlets, origins, who compensates) and their parents."""
+    named: set[str] = set()
+    for op in operations:
+        if isinstance(op, Filed):
+            named.add(op.report.outlet)
+            named.update(claim.origin for claim in op.report.claims)
+        else:
+            named.add(op.by)
+    parents = {s.source_id: s.parent for s in workload.sources}
+    for source_id in list(named):
+        parent = parents.get(source_id)
+        while parent is not None and parent not in named:
+            named.add(parent)
+            parent = parents.get(parent)
+    return named
 
 
 def compensation_event(op: Compensated) -> Event:

@@ -148,7 +148,17 @@ def raw_scan(path: Path) -> dict[str, float]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size, in MB (Linux reports KiB)."""
+    """This process image's peak resident set size, in MB.
+
+    On Linux, `VmHWM` of /proc/self/status: unlike `ru_maxrss`, it is not inherited from
+    the parent across fork and exec, so a child's figure is its own.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / 1024 if sys.platform != "darwin" else peak / 2**20, 1)
 

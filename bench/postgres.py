@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.ingest import one_per_transaction, register
+from bench.ingest import one_per_transaction, register, sources_of
 from bench.workload import Filed, Operation, Workload
 
 
@@ -113,7 +113,7 @@ def ingest(
     stories = {f"story-{op.story:05d}/" for op in operations}
     figures = {f.figure for f in workload.figures if f.figure[: len("story-00000/")] in stories}
     with fresh_schema(url) as schema_url:
-        register(schema_url, workload, figures)
+        register(schema_url, workload, figures, sources_of(workload, operations))
         context = multiprocessing.get_context("fork")
         start = context.Barrier(writers + 1)
         results = context.Queue()

@@ -27,7 +27,7 @@ from typing import Any
 
 import ledger
 from bench import postgres
-from bench.ingest import bulk, one_per_transaction, prefix, register
+from bench.ingest import bulk, one_per_transaction, prefix, register, sources_of
 from bench.peers import environment, eventsourcing_ingest, raw_sqlite_ingest, read_transactions
 from bench.queries import QUERIES, latencies
 from bench.workload import SEED, Filed, Workload, generate
@@ -49,7 +49,7 @@ class Size:
 
 
 SIZES = {
-    "tiny": Size("tiny", 4_000, 2_000, 25, 1000, 25, 8, 10, 2),
+    "tiny": Size("tiny", 2_500, 1_200, 20, 1000, 20, 2, 8, 2),
     "small": Size("small", 40_000, 10_000, 150, 1000, 150, 8, 40, 3),
     "full": Size("full", 1_000_000, 10_000, 1000, 1000, 1000, 8, 100, 5),
 }
@@ -93,6 +93,7 @@ def _child(job: str, target: str) -> dict[str, Any]:
         check=True,
         capture_output=True,
         text=True,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -121,7 +122,7 @@ def run(size: Size, workdir: Path, postgres_url: str | None, say: Say) -> dict[s
 
     # 1. durable, one report per transaction, on the base ledger ---------------------------
     base_db = _fresh(workdir / "base.db")
-    head = register(_url(base_db), base)
+    head = register(_url(base_db), base, sources=sources_of(base, base.operations))
     durable_ops = prefix(base.operations, size.durable_reports)
     say(f"durable ingestion: {len(durable_ops)} transactions, synchronous=FULL")
     with ledger.open(_url(base_db)) as lg:
@@ -142,7 +143,7 @@ def run(size: Size, workdir: Path, postgres_url: str | None, say: Say) -> dict[s
         f"bulk ingestion: {big.summary()['events']:,} events, "
         f"{size.per_transaction} reports per transaction"
     )
-    head = register(_url(big_db), big)
+    head = register(_url(big_db), big, sources=sources_of(big, big.operations))
     with ledger.open(_url(big_db)) as lg:
         bulk_timed = bulk(lg, big.operations, size.per_transaction)
     say(f"  ledger {bulk_timed.claims_per_s:,.0f} claims/s; raw sqlite3 executemany")

@@ -1,0 +1,45 @@
+"""The benchmark's smallest size runs end to end (a smoke test: no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("eventsourcing", reason="the bench extra is not installed")
+
+from bench.__main__ import main
+
+
+@pytest.mark.slow
+def test_tiny_run_writes_every_measure_and_replays_identically(tmp_path: Path) -> None:
+    """`python -m bench --size tiny` writes every section and ratio, and replay == live."""
+    out = tmp_path / "bench.json"
+    postgres = os.environ.get("LEDGER_TEST_POSTGRES_URL") or "none"
+    code = main(
+        [
+            "--size",
+            "tiny",
+            "--json",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+            "--postgres-url",
+            postgres,
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    results = json.loads(out.read_text())
+    assert {"durable", "bulk", "queries", "replay", "postgres", "ratios"} <= results.keys()
+    assert results["replay"]["base_check"] == {
+        "identical": True,
+        "differences": [],
+        "events": results["workload"]["base"]["events"],
+        "verified": True,
+    }
+    assert results["replay"]["ledger"]["events"] == results["workload"]["large"]["events"]
+    assert "bulk_vs_eventsourcing" in results["ratios"]
+    assert ("writers_4" in results["postgres"]) == (postgres != "none")

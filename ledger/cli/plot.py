@@ -89,6 +89,8 @@ class Timeline:
     def conflicts(self) -> list[tuple[datetime, datetime]]:
         """The spans during which the claims conflicted."""
         spans: list[tuple[datetime, datetime]] = []
+        if not self.steps:
+            return spans
         ends = [s.at for s in self.steps[1:]] + [self.end]
         for step, end in zip(self.steps, ends, strict=True):
             if step.status is EstimateStatus.CONFLICTING:
@@ -285,6 +287,16 @@ def draw(line: Timeline) -> MplFigure:
     ax.set_ylim(bottom, top)
     if line.steps:
         _draw_steps(ax, line, top, end)
+    if not line.marks:
+        ax.text(
+            0.5,
+            0.5,
+            "no claim recorded for this figure",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=_WITHDRAWN,
+        )
     _draw_withdrawals(ax, line, bottom)
     _draw_marks(ax, figure, line, top, middle)
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
@@ -429,28 +441,36 @@ def _place_labels(
         best = steps[-1].best if steps else None
         return None if best is None else where(mark, best)[1]
 
-    placed: list[tuple[float, float]] = []  # (x, y) in points of labels already placed
+    placed: list[tuple[float, float, float]] = []  # (left, right, top) of placed labels, pt
     for mark, colour, rank in sorted(labels, key=lambda item: -where(item[0])[1]):
-        x, y = where(mark)
-        wanted = y - 4
-        best = best_line(mark)
-        if best is not None and wanted - 11 < best + 2 and wanted > best - 2:
-            wanted = best - 4  # keep the text off the best-estimate line
-        for other_x, other_y in placed:
-            if abs(other_x - x) < 60 and wanted > other_y - 11:
-                wanted = other_y - 11
-        placed.append((x, wanted))
         if mark.counted:
             note = ""
         elif mark.status in (ClaimStatus.ACTIVE, ClaimStatus.DISPUTED):
             note = " (rests on a withdrawn claim)"
         else:
             note = f" ({mark.status})"
+        text = f"{mark.origin}: {mark.value}{note}"
         left = mark.at > middle
+        x, y = where(mark)
+        shift = -8 if left else 8 + rank * 8
+        width = len(text) * 4.6  # 8-point text, roughly
+        span = (x + shift - width, x + shift) if left else (x + shift, x + shift + width)
+        wanted = y - 4
+        best = best_line(mark)
+        if best is not None and wanted - 11 < best + 2 and wanted > best - 2:
+            wanted = best - 4  # keep the text off the best-estimate line
+        moved = True
+        while moved:  # below every label it would overlap, until none is in the way
+            moved = False
+            for other_left, other_right, other_top in placed:
+                overlaps = span[0] < other_right and other_left < span[1]
+                if overlaps and other_top - 11 < wanted < other_top + 11:
+                    wanted, moved = other_top - 11, True
+        placed.append((span[0], span[1], wanted))
         ax.annotate(
-            f"{mark.origin}: {mark.value}{note}",
+            text,
             (_x(mark.at), float(mark.point)),
-            xytext=(-8 if left else 8 + rank * 8, wanted - y),
+            xytext=(shift, wanted - y),
             textcoords="offset points",
             ha="right" if left else "left",
             va="top",

@@ -66,6 +66,16 @@ class TestPlot:
         assert high > 164
         assert picture["axis"] == "recorded"
 
+    def test_draws_a_figure_without_claims(self, run: Run, kz: str, tmp_path: Path) -> None:
+        """A figure with no claim yet still gets a picture, saying so."""
+        key = "kz-unrest-2022/missing/kazakhstan"
+        assert run("define-figure", key, "--db", kz).exit_code == 0
+        path = tmp_path / "missing.svg"
+        result = run("plot", key, "-o", str(path), "--db", kz, "--json")
+        assert result.exit_code == 0, result.output
+        assert (json.loads(result.stdout)["claims"], json.loads(result.stdout)["steps"]) == (0, 0)
+        assert "no claim recorded for this figure" in path.read_text()
+
     def test_refuses_other_formats(self, run: Run, kz: str, tmp_path: Path) -> None:
         """Only .svg and .png pictures are made."""
         result = run("plot", KILLED, "-o", str(tmp_path / "killed.pdf"), "--db", kz)

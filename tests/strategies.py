@@ -231,6 +231,25 @@ def figure_infos() -> st.SearchStrategy[FigureInfo]:
 
 LEDGER_ORIGINS = ("ministry", "monitor", "wire")
 LEDGER_FIGURES = ("ev/killed/a", "ev/killed/b", "ev/troops/a")
+LEDGER_VALUES = (
+    "at least 10",
+    "nearly 6,000",
+    "164",
+    "around 2,500",
+    "dozens",
+    "more than 3,000",
+    "between 5 and 9",
+    "up to 40",
+)
+LEDGER_ACTIONS = (
+    "report",
+    "report",
+    "retract",
+    "dispute",
+    "supersede",
+    "correct",
+    "retract_report",
+)
 
 
 @st.composite
@@ -240,16 +259,13 @@ def ledger_operations(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
     operations: list[tuple[str, dict[str, object]]] = []
     claims = 0
     for _ in range(draw(st.integers(1, 12))):
-        kind = draw(st.sampled_from(["report", "report", "retract", "dispute", "supersede",
-                                     "correct", "retract_report"]))
+        kind = draw(st.sampled_from(LEDGER_ACTIONS))
         if kind == "report" or claims == 0:
             size = draw(st.integers(1, 3))
             items = [
                 {
                     "figure": draw(st.sampled_from(LEDGER_FIGURES)),
-                    "value": draw(st.sampled_from(["at least 10", "nearly 6,000", "164",
-                                                   "around 2,500", "dozens", "more than 3,000",
-                                                   "between 5 and 9", "up to 40"])),
+                    "value": draw(st.sampled_from(LEDGER_VALUES)),
                     "origin": draw(st.sampled_from(LEDGER_ORIGINS)),
                     "day": draw(st.integers(1, 5)),
                     "relay_of": draw(st.none() | st.integers(0, max(claims - 1, 0)))

@@ -290,7 +290,7 @@ class TestQueries:
         metadata = list(book.events())[-1].metadata
         assert metadata["actor"] == "alice"
         assert (metadata["correlation_id"], metadata["causation_id"]) == ("req-7", "tip-3")
-        assert list(book.events())[0].metadata["actor"] == "tester"
+        assert next(iter(book.events())).metadata["actor"] == "tester"
 
     def test_appends_and_replays_are_logged_with_positions(self, book: ledger.Ledger) -> None:
         """Appends log their positions and count; replays log the events rebuilt."""

@@ -422,6 +422,16 @@ class Ledger:
         """Check the hash chain end to end; the first bad position if any."""
         return self.store.verify()
 
+    def catch_up(self) -> int:
+        """Rebuild the read model if it lags the log (after `ledger import`, or when a newer
+        version adds a projection); returns how many events it is behind (0: nothing done)."""
+        with self.store.transaction() as connection:
+            behind = q.head_position(connection) - q.checkpoint(connection)
+        if behind:
+            log.warning("read model behind the log; rebuilding", behind=behind)
+            self.replay(check=False)
+        return behind
+
     def replay(self, *, check: bool = True, progress: Progress | None = None) -> ReplayResult:
         """Rebuild every projection from position 0. With `check`, compare the rebuilt read
         model with the one kept live and report any difference."""
@@ -522,7 +532,9 @@ def open(url: str | None = None, *, actor: str | None = None, synchronous: str =
         configure_logging()
     store = SQLStore(url or default_url(), synchronous=synchronous)
     log.debug("opened", url=store.url, dialect=store.dialect)
-    return Ledger(store, actor=actor)
+    opened = Ledger(store, actor=actor)
+    opened.catch_up()
+    return opened
 
 
 def _default_actor() -> str:

@@ -442,7 +442,7 @@ class _Sql:
         dialect = connection.dialect
         self._dialect = dialect.name
         self._qmark = dialect.paramstyle == "qmark"
-        self._time = t.claims.c.published_at.type.bind_processor(dialect)
+        self._time = t.claims.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
         self._errors: type[Exception] = dialect.loaded_dbapi.Error
         raw: Any = connection.connection.dbapi_connection
         self._cursor: Any = raw.cursor()

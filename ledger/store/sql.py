@@ -149,21 +149,20 @@ class SQLStore(EventStore):
             return []
         started = time.perf_counter()
         with self.transaction(write=True) as connection:
-            recorded = self._by_event_ids(connection, [str(e.event_id) for e in events])
+            raw = _Raw(connection)
+            ids = [str(e.event_id) for e in events]
+            known = raw.any_recorded(ids)
+            recorded = self._by_event_ids(connection, ids) if known else {}
             replay = resolve_retry(events, texts, recorded.get)
             if replay is not None:
                 log.info("append retried", first=replay[0].position, count=len(replay))
                 return replay
             streams = {e.stream_id for e in events} | set(expected_versions or {})
-            versions = self._stream_versions(connection, streams)
+            versions = raw.stream_versions(streams)
             for stream_id, expected in (expected_versions or {}).items():
                 if versions.get(stream_id, 0) != expected:
                     raise ConcurrencyError(stream_id, expected, versions.get(stream_id, 0))
-            last = connection.execute(
-                sa.select(events_table.c.position, events_table.c.hash, events_table.c.recorded_at)
-                .order_by(events_table.c.position.desc())
-                .limit(1)
-            ).first()
+            last = raw.last()
             position, prev = (last[0], last[1]) if last else (0, GENESIS)
             now = store_clock(last[2] if last else None)
             stored = []
@@ -175,10 +174,7 @@ class SQLStore(EventStore):
                 )
                 prev = record.hash
                 stored.append(record)
-            connection.execute(
-                events_table.insert(),
-                [_row(record, t) for record, t in zip(stored, texts, strict=True)],
-            )
+            raw.insert(stored, texts)
             if on_append is not None:
                 on_append(connection, stored)
         log.info(
@@ -269,33 +265,94 @@ class SQLStore(EventStore):
             found.update((row.event_id, _decode(row)) for row in connection.execute(query))
         return found
 
-    def _stream_versions(self, connection: Connection, streams: set[str]) -> dict[str, int]:
+
+class _Raw:
+    """The append path's statements, run on the DBAPI cursor of the transaction's own
+    connection: for one report per transaction, building them through SQLAlchemy cost more
+    than the rest of the append. Times go through the column type's own processors, so the
+    rows are exactly what SQLAlchemy would write and read; driver errors are wrapped as
+    SQLAlchemy's, so `translated_errors` turns them into the ledger's own as before."""
+
+    _COLUMNS = (
+        "position, stream_id, stream_version, event_id, type, schema_version, payload, "
+        "metadata, recorded_at, prev_hash, hash"
+    )
+
+    def __init__(self, connection: Connection) -> None:
+        dialect = connection.dialect
+        self._dialect = dialect
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        recorded_at = events_table.c.recorded_at.type.dialect_impl(dialect)
+        self._bind = recorded_at.bind_processor(dialect)
+        self._result = recorded_at.result_processor(dialect, None)
+        dbapi_connection: Any = connection.connection.dbapi_connection
+        self._cursor: Any = dbapi_connection.cursor()
+
+    def _run(self, sql: str, params: Sequence[Any], *, many: bool = False) -> Any:
+        sql = sql.replace("?", self._mark)
+        try:
+            if many:
+                self._cursor.executemany(sql, params)
+            else:
+                self._cursor.execute(sql, params)
+        except self._dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(
+                sql, params, error, self._dialect.loaded_dbapi.Error, dialect=self._dialect
+            ) from error
+        return self._cursor
+
+    def any_recorded(self, ids: list[str]) -> bool:
+        """Whether any of these event ids is already in the log (then it may be a retry)."""
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT 1 FROM events WHERE event_id IN ({marks}) LIMIT 1"
+            if self._run(sql, chunk).fetchone() is not None:
+                return True
+        return False
+
+    def stream_versions(self, streams: set[str]) -> dict[str, int]:
         names = sorted(streams)
         versions: dict[str, int] = {}
         for start in range(0, len(names), _CHUNK):
-            query = (
-                sa.select(events_table.c.stream_id, sa.func.max(events_table.c.stream_version))
-                .where(events_table.c.stream_id.in_(names[start : start + _CHUNK]))
-                .group_by(events_table.c.stream_id)
+            chunk = names[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            sql = (
+                "SELECT stream_id, max(stream_version) FROM events "
+                f"WHERE stream_id IN ({marks}) GROUP BY stream_id"
             )
-            versions.update((stream, version) for stream, version in connection.execute(query))
+            versions.update((stream, version) for stream, version in self._run(sql, chunk))
         return versions
 
+    def last(self) -> tuple[int, str, Any] | None:
+        """The last event's position, hash and recorded time (zone-aware)."""
+        sql = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
+        row = self._run(sql, ()).fetchone()
+        if row is None:
+            return None
+        recorded = self._result(row[2]) if self._result is not None else row[2]
+        return row[0], row[1], recorded
 
-def _row(record: StoredEvent, texts: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "position": record.position,
-        "stream_id": record.stream_id,
-        "stream_version": record.stream_version,
-        "event_id": str(record.event_id),
-        "type": record.type,
-        "schema_version": record.schema_version,
-        "payload": texts[0],
-        "metadata": texts[1],
-        "recorded_at": record.recorded_at,
-        "prev_hash": record.prev_hash,
-        "hash": record.hash,
-    }
+    def insert(self, stored: Sequence[StoredEvent], texts: Sequence[tuple[str, str]]) -> None:
+        bind = self._bind
+        rows = [
+            (
+                record.position,
+                record.stream_id,
+                record.stream_version,
+                str(record.event_id),
+                record.type,
+                record.schema_version,
+                text[0],
+                text[1],
+                bind(record.recorded_at) if bind is not None else record.recorded_at,
+                record.prev_hash,
+                record.hash,
+            )
+            for record, text in zip(stored, texts, strict=True)
+        ]
+        marks = ", ".join("?" * 11)
+        self._run(f"INSERT INTO events ({self._COLUMNS}) VALUES ({marks})", rows, many=True)
 
 
 def _decode(row: sa.Row[Any]) -> StoredEvent:

@@ -129,6 +129,7 @@ def run(size: Size, workdir: Path, postgres_url: str | None, say: Say) -> dict[s
         durable = one_per_transaction(lg, durable_ops)
         say("  filling the rest of the base ledger in bulk")
         rest = bulk(lg, base.operations[len(durable_ops) :], size.per_transaction)
+        out["workload"]["base"]["events"] = lg.head()  # registered sources: only those named
     groups = read_transactions(base_db, head)[: durable.transactions]
     raw_durable = raw_sqlite_ingest(_fresh(workdir / "raw-durable.db"), groups, "FULL")
     out["durable"] = {
@@ -140,12 +141,13 @@ def run(size: Size, workdir: Path, postgres_url: str | None, say: Say) -> dict[s
     # 2. bulk ingestion of the large workload -----------------------------------------------
     big_db = _fresh(workdir / "large.db")
     say(
-        f"bulk ingestion: {big.summary()['events']:,} events, "
+        f"bulk ingestion: about {big.summary()['events']:,} events, "
         f"{size.per_transaction} reports per transaction"
     )
     head = register(_url(big_db), big, sources=sources_of(big, big.operations))
     with ledger.open(_url(big_db)) as lg:
         bulk_timed = bulk(lg, big.operations, size.per_transaction)
+        out["workload"]["large"]["events"] = lg.head()
     say(f"  ledger {bulk_timed.claims_per_s:,.0f} claims/s; raw sqlite3 executemany")
     raw_bulk = raw_sqlite_ingest(
         _fresh(workdir / "raw-bulk.db"), read_transactions(big_db, head), "FULL"

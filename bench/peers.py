@@ -11,6 +11,7 @@ import json
 import os
 import resource
 import sqlite3
+import subprocess
 import sys
 import time
 import uuid
@@ -312,12 +313,24 @@ def environment() -> dict[str, str]:
                 break
     except OSError:
         pass
+    from importlib import metadata
+
     versions: dict[str, str] = {}
-    for module in ("pydantic", "sqlalchemy", "eventsourcing", "psycopg"):
+    for package in ("pydantic", "SQLAlchemy", "eventsourcing", "psycopg"):
         try:
-            versions[module] = __import__(module).__version__
-        except Exception:  # pragma: no cover - optional extras
-            versions[module] = "not installed"
+            versions[package.lower()] = metadata.version(package)
+        except metadata.PackageNotFoundError:  # an optional extra
+            versions[package.lower()] = "not installed"
+    try:
+        versions["git"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        versions["git"] = "unknown"
     return {
         "nproc": str(os.cpu_count()),
         "cpu": cpu,

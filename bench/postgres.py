@@ -42,6 +42,15 @@ def reachable(url: str) -> str | None:
     return None
 
 
+def server_version(url: str) -> str:
+    """The server's version string (`SHOW server_version`)."""
+    engine = sa.create_engine(psycopg_url(url))
+    with engine.connect() as connection:
+        version = str(connection.exec_driver_sql("SHOW server_version").scalar())
+    engine.dispose()
+    return version
+
+
 @contextmanager
 def fresh_schema(url: str) -> Iterator[str]:
     """A URL whose search_path is a new, empty schema; the schema is dropped afterwards."""

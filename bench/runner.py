@@ -209,6 +209,7 @@ def run(size: Size, workdir: Path, postgres_url: str | None, say: Say) -> dict[s
             out["postgres"] = {"skipped": problem}
         else:
             ops = postgres.pick(big, size.postgres_stories, size.postgres_reports)
+            out["environment"]["postgresql"] = postgres.server_version(postgres_url)
             out["postgres"] = {}
             for writers in (1, 4):
                 say(f"PostgreSQL: {writers} writer(s), {len(ops)} transactions")

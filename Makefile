@@ -11,7 +11,7 @@ SIZE ?= full
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot,bench]'
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -27,7 +27,6 @@ test: lint
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m bench --size $(SIZE)
 
 clean:

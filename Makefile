@@ -1,5 +1,6 @@
 # The two jobs a user runs: `make demo` (the main job) and `make test` (everything CI checks).
-# Both set themselves up: a virtualenv in .venv, rebuilt only when pyproject.toml changes.
+# Both set themselves up: a virtualenv in .venv, reinstalled only when pyproject.toml or
+# this Makefile changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ SIZE ?= full
 
 .PHONY: demo test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plot,bench]'

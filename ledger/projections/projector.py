@@ -577,9 +577,7 @@ class _Memory:
         if remember and len(views) <= self.limit:
             self.views[key] = views
             self.remembered += len(views)
-            while self.remembered > self.limit:
-                _, dropped = self.views.popitem(last=False)
-                self.remembered -= len(dropped)
+            self._trim()
         return views
 
     def asserted(self, view: ClaimView) -> None:
@@ -588,6 +586,13 @@ class _Memory:
         if views is not None:
             views.append(view)
             self.remembered += 1
+            self._trim()
+
+    def _trim(self) -> None:
+        """Drop the least recently used figures until at most `limit` claims are kept."""
+        while self.remembered > self.limit:
+            _, dropped = self.views.popitem(last=False)
+            self.remembered -= len(dropped)
 
     def changed(self, view: ClaimView) -> None:
         self.batch[view.claim_id] = view

@@ -97,3 +97,72 @@ def render(results: dict[str, Any], console: Console | None = None) -> None:
     )
     if "skipped" in pg:
         console.print(f"PostgreSQL skipped: {pg['skipped']}")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The same table as Markdown, for docs/performance.md."""
+    ratios = results["ratios"]
+    bulk, durable, replay = results["bulk"], results["durable"], results["replay"]
+    large = results["workload"]["large"]["events"]
+    base = results["workload"]["base"]["events"]
+    lines = [
+        "| measure | ledger | peer | ratio | target | |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+
+    def row(label: str, ours: str, theirs: str, key: str) -> None:
+        entry = ratios[key]
+        verdict = "" if entry["met"] is None else ("met" if entry["met"] else "**short**")
+        lines.append(
+            f"| {label} | {ours} | {theirs} | {entry['value']:.3g} | {entry['target']} | "
+            f"{verdict} |"
+        )
+
+    row(
+        "bulk claims/s, ledger vs eventsourcing",
+        _n(bulk["ledger"]["claims_per_s"]),
+        _n(bulk["eventsourcing"]["claims_per_s"]),
+        "bulk_vs_eventsourcing",
+    )
+    row(
+        "bulk claims/s, ledger vs raw sqlite3 executemany",
+        _n(bulk["ledger"]["claims_per_s"]),
+        _n(bulk["raw_sqlite"]["claims_per_s"]),
+        "bulk_vs_raw_executemany",
+    )
+    row(
+        "durable transactions/s vs raw sqlite3 commits/s (FULL)",
+        _n(durable["ledger"]["transactions_per_s"]),
+        _n(durable["raw_sqlite"]["transactions_per_s"]),
+        "durable_vs_raw_commits",
+    )
+    row(
+        "replay events/s vs raw scan + json.loads",
+        _n(replay["ledger"]["events_per_s"]),
+        _n(replay["raw_scan"]["events_per_s"]),
+        "replay_vs_raw_scan",
+    )
+    row(
+        "replay peak RSS, MB (peer: the raw scan)",
+        _n(replay["ledger"]["peak_rss_mb"]),
+        _n(replay["raw_scan"]["peak_rss_mb"]),
+        "replay_peak_rss_mb",
+    )
+    queries = results["queries"]
+    for name in QUERIES:
+        for stat in ("p50_ms", "p99_ms"):
+            row(
+                f"`{name}` {stat[:3]} ms at {large:,} vs {base:,} events",
+                f"{queries['large'][name][stat]:.2f}",
+                f"{queries['base'][name][stat]:.2f}",
+                f"query_scaling.{name}.{stat}",
+            )
+    pg = results.get("postgres", {})
+    if "writers_1" in pg:
+        row(
+            "PostgreSQL claims/s, 4 writers vs 1",
+            _n(pg["writers_4"]["claims_per_s"]),
+            _n(pg["writers_1"]["claims_per_s"]),
+            "postgres_4_vs_1_writers",
+        )
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ from ledger.domain.estimate import (
     ClaimUse,
     ClaimView,
     EstimateStatus,
+    EstimateSummary,
     EventRef,
     FigureEstimate,
     Provenance,
@@ -40,7 +41,7 @@ from ledger.errors import (
     UnknownReportError,
     UnknownSourceError,
 )
-from ledger.projections.history import Cause, EstimateChange, EstimateSummary
+from ledger.projections.history import Cause, EstimateChange
 from ledger.service.ledger import Ledger, open
 from ledger.service.results import (
     LedgerEvent,

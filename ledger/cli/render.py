@@ -18,9 +18,15 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ledger.domain.estimate import ClaimUse, ClaimView, EstimateStatus, FigureEstimate
+from ledger.domain.estimate import (
+    ClaimUse,
+    ClaimView,
+    EstimateStatus,
+    EstimateSummary,
+    FigureEstimate,
+)
 from ledger.domain.model import Figure, Source
-from ledger.projections.history import EstimateChange, EstimateSummary
+from ledger.projections.history import EstimateChange
 from ledger.store.record import VerifyResult
 
 # -- JSON ---------------------------------------------------------------------------------

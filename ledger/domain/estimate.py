@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.model import FigureKind
 from ledger.domain.quantity import Hedge, Quantity
-from ledger.domain.values import Number, as_of_key
+from ledger.domain.values import Number, as_of_key, microseconds
 
 POLICY_VERSION = "2026.11-1"
 
@@ -162,12 +162,80 @@ class FigureInfo(_Model):
     kind: FigureKind
 
 
+class EstimateSummary(_Model):
+    """The headline of an estimate: what the projection stores and a history entry compares."""
+
+    low: Number | None
+    best: Number | None
+    high: Number | None
+    status: EstimateStatus
+    claims: int
+    reports: int
+    origins: int
+    conflict: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, estimate: FigureEstimate) -> EstimateSummary:
+        """The summary of a full estimate."""
+        provenance = estimate.provenance
+        return cls(
+            low=estimate.low,
+            best=estimate.best,
+            high=estimate.high,
+            status=estimate.status,
+            claims=len(provenance.used),
+            reports=len(provenance.reports),
+            origins=len(provenance.origins),
+            conflict=provenance.conflict,
+        )
+
+
+@dataclass(slots=True)
+class PolicyClaim:
+    """What the policy reads of a claim — the read model keeps exactly these as columns, so a
+    figure's estimate can be recomputed without decoding its claims' documents."""
+
+    claim_id: str
+    report_id: str
+    position: int
+    root_claim_id: str
+    root_origin: str
+    as_of: date | datetime
+    low: Decimal
+    high: Decimal | None
+    number: Decimal | None
+    hedge: Hedge
+    published_us: int  # publication time, microseconds since the epoch (UTC)
+    status: ClaimStatus
+    withdrawn_via: str | None
+
+    @classmethod
+    def of(cls, claim: ClaimView) -> PolicyClaim:
+        """The policy's reading of a full claim."""
+        quantity = claim.quantity
+        return cls(
+            claim.claim_id,
+            claim.report_id,
+            claim.position,
+            claim.root_claim_id,
+            claim.root_origin,
+            claim.as_of,
+            quantity.low,
+            quantity.high,
+            quantity.number,
+            quantity.hedge,
+            microseconds(claim.published_at),
+            claim.status,
+            claim.withdrawn_via,
+        )
+
+
 def estimate_figure(
     figure: FigureInfo,
     claims: Sequence[ClaimView],
     independence: Mapping[str, str],
 ) -> FigureEstimate:
-    """The estimate of `figure` from all its claims (counted or not).
+    """The estimate of `figure` from all its claims (counted or not), with its provenance.
 
     `independence` maps a source id to its top-level body (itself when it has no parent).
     The steps, each a helper below, are those of docs/estimation.md: keep the claims that
@@ -175,56 +243,47 @@ def estimate_figure(
     cumulative/level rule, intersect the statements, then pick the best point inside.
     The result does not depend on the order of `claims`.
     """
-    ordered = sorted(claims, key=_by_position)
-    rank = {claim.claim_id: index for index, claim in enumerate(ordered)}
+    views = {claim.claim_id: claim for claim in claims}
+    outcome = _evaluate(figure.kind, [PolicyClaim.of(claim) for claim in claims], independence)
+    rank = {claim.claim_id: index for index, claim in enumerate(outcome.ordered)}
 
     def by_rank(use: ClaimUse) -> int:
         return rank[use.claim_id]
 
-    counted, excluded = _partition(ordered)
-    statements, superseded = _latest_statements(counted)
-    statements, stale = _apply_timing(figure.kind, statements)
-    excluded += superseded + stale
+    ordered = [views[claim.claim_id] for claim in outcome.ordered]
+    excluded = [
+        _use(views[claim.claim_id], counted=False, reason=_reason(views, claim, why, when))
+        for claim, why, when in outcome.excluded
+    ]
     base = Provenance(
         excluded=tuple(sorted(excluded, key=by_rank)),
         derivation=tuple((c.claim_id, c.derived_from) for c in ordered if c.derived_from),
         lexicon_versions=tuple(sorted({c.quantity.lexicon_version for c in ordered})),
     )
-    if not statements:
-        status = EstimateStatus.RETRACTED if ordered else EstimateStatus.NO_DATA
+    combined = outcome.combined
+    if combined is None:
         return FigureEstimate(
             figure=figure.figure,
             unit=figure.unit,
             kind=figure.kind,
-            status=status,
+            status=outcome.status,
             provenance=base,
         )
-
-    def body(source: str) -> str:
-        return independence.get(source, source)
-
-    combined = _combine(statements)
-    bodies = {body(statement.origin) for statement in statements}
-    if combined.conflict:
-        status, best = EstimateStatus.CONFLICTING, None
-    else:
-        status = EstimateStatus.SINGLE_ORIGIN if len(bodies) == 1 else EstimateStatus.CONSISTENT
-        best = _best(statements, combined, body)
     used = [
         _use(
-            claim,
+            view,
             counted=True,
-            reason=_why_counted(claim, statement, combined.latest),
-            flags=_flags(claim, combined.conflict),
+            reason=_why_counted(view, statement, combined.latest),
+            flags=_flags(view, combined.conflict),
         )
-        for statement in statements
-        for claim in statement.claims
+        for statement in outcome.statements
+        for view in (views[claim.claim_id] for claim in statement.claims)
     ]
     provenance = base.model_copy(
         update={
             "used": tuple(sorted(used, key=by_rank)),
-            "origins": tuple(sorted(bodies)),
-            "statement_origins": tuple(sorted(s.origin for s in statements)),
+            "origins": tuple(sorted(outcome.bodies)),
+            "statement_origins": tuple(sorted(s.origin for s in outcome.statements)),
             "reports": tuple(sorted({use.report_id for use in used})),
             "conflict": combined.conflict,
         }
@@ -234,11 +293,35 @@ def estimate_figure(
         unit=figure.unit,
         kind=figure.kind,
         low=combined.low,
-        best=best,
+        best=outcome.best,
         high=combined.high,
-        status=status,
+        status=outcome.status,
         as_of=combined.latest,
         provenance=provenance,
+    )
+
+
+def summarize_figure(
+    kind: FigureKind, claims: Sequence[PolicyClaim], independence: Mapping[str, str]
+) -> EstimateSummary:
+    """`EstimateSummary.of(estimate_figure(...))` without building the provenance: the same
+    policy, run on the columns the read model keeps, for recomputing on every append."""
+    outcome = _evaluate(kind, claims, independence)
+    combined = outcome.combined
+    if combined is None:
+        return EstimateSummary(
+            low=None, best=None, high=None, status=outcome.status, claims=0, reports=0, origins=0
+        )
+    used = [claim for statement in outcome.statements for claim in statement.claims]
+    return EstimateSummary(
+        low=combined.low,
+        best=outcome.best,
+        high=combined.high,
+        status=outcome.status,
+        claims=len(used),
+        reports=len({claim.report_id for claim in used}),
+        origins=len(outcome.bodies),
+        conflict=combined.conflict,
     )
 
 
@@ -251,19 +334,23 @@ _POINT_HEDGES = frozenset(
 
 _Interval = tuple[Decimal, Decimal | None]  # [low, high]; high None is open (∞)
 
+_Excluded = tuple[PolicyClaim, str, date | datetime | None]
+"""A claim that does not count: why ("standing", "withdrawn", "superseded", "stale") and
+the as-of its reason names."""
+
 
 @dataclass(frozen=True)
 class _Statement:
     """The latest word of one effective origin: its claims sharing the greatest as-of."""
 
     origin: str
-    claims: tuple[ClaimView, ...]  # by position
+    claims: tuple[PolicyClaim, ...]  # by position
     key: datetime  # as_of_key of the claims' as-of
     floor_only: bool = False  # an earlier as-of on a cumulative figure
 
-    def contribution(self, claim: ClaimView) -> _Interval:
+    def contribution(self, claim: PolicyClaim) -> _Interval:
         """What one of its claims constrains: its interval, or only its floor."""
-        return (claim.quantity.low, None if self.floor_only else claim.quantity.high)
+        return (claim.low, None if self.floor_only else claim.high)
 
     def interval(self) -> _Interval:
         """Its claims' intersection; their hull when they contradict each other."""
@@ -284,7 +371,46 @@ class _Combined:
     conflict: tuple[str, ...] = ()  # (claim setting the highest floor, lowest ceiling)
 
 
-def _by_position(claim: ClaimView) -> tuple[int, str]:
+@dataclass(frozen=True)
+class _Outcome:
+    """What the policy decided, before it is written up as a provenance."""
+
+    ordered: list[PolicyClaim]  # every claim, by position
+    excluded: list[_Excluded]
+    statements: list[_Statement]
+    combined: _Combined | None  # None: nothing counts
+    status: EstimateStatus
+    best: Decimal | None
+    bodies: set[str]  # the independent bodies behind the statements
+
+
+def _evaluate(
+    kind: FigureKind, claims: Sequence[PolicyClaim], independence: Mapping[str, str]
+) -> _Outcome:
+    ordered = sorted(claims, key=_by_position)
+    counted, excluded = _partition(ordered)
+    statements, superseded = _latest_statements(counted)
+    statements, stale = _apply_timing(kind, statements)
+    excluded += superseded + stale
+    if not statements:
+        status = EstimateStatus.RETRACTED if ordered else EstimateStatus.NO_DATA
+        return _Outcome(ordered, excluded, [], None, status, None, set())
+
+    def body(source: str) -> str:
+        return independence.get(source, source)
+
+    combined = _combine(statements)
+    bodies = {body(statement.origin) for statement in statements}
+    best: Decimal | None
+    if combined.conflict:
+        status, best = EstimateStatus.CONFLICTING, None
+    else:
+        status = EstimateStatus.SINGLE_ORIGIN if len(bodies) == 1 else EstimateStatus.CONSISTENT
+        best = _best(statements, combined, body)
+    return _Outcome(ordered, excluded, statements, combined, status, best, bodies)
+
+
+def _by_position(claim: PolicyClaim) -> tuple[int, str]:
     return claim.position, claim.claim_id
 
 
@@ -301,70 +427,36 @@ def _hull(spans: Sequence[_Interval]) -> _Interval:
     return low, max(ceilings) if len(ceilings) == len(spans) else None
 
 
-def _partition(ordered: Sequence[ClaimView]) -> tuple[list[ClaimView], list[ClaimUse]]:
-    """The claims that count, and the others with the reason they do not."""
-    by_id = {claim.claim_id: claim for claim in ordered}
-    counted: list[ClaimView] = []
-    excluded: list[ClaimUse] = []
+def _partition(ordered: Sequence[PolicyClaim]) -> tuple[list[PolicyClaim], list[_Excluded]]:
+    """The claims that count, and the others: withdrawn by their own standing, or resting
+    on a withdrawn claim."""
+    counted: list[PolicyClaim] = []
+    excluded: list[_Excluded] = []
     for claim in ordered:
-        reason = _why_not_counted(claim, by_id)
-        if reason is None:
-            counted.append(claim)
+        if not claim.status.counts:
+            excluded.append((claim, "standing", None))
+        elif claim.withdrawn_via is not None:
+            excluded.append((claim, "withdrawn", None))
         else:
-            excluded.append(_use(claim, counted=False, reason=reason))
+            counted.append(claim)
     return counted, excluded
 
 
-def _why_not_counted(claim: ClaimView, by_id: Mapping[str, ClaimView]) -> str | None:
-    """Why a claim does not count, in words; None when it counts."""
-    standing = _standing(claim)
-    if standing is not None:
-        return standing
-    if claim.withdrawn_via is None:
-        return None
-    root = by_id.get(claim.withdrawn_via)
-    root_standing = _standing(root) if root is not None else None
-    detail = f" ({root_standing})" if root_standing else ""
-    return f"rests on withdrawn claim {claim.withdrawn_via}{detail}"
-
-
-def _standing(claim: ClaimView) -> str | None:
-    """Why a claim's own standing stops it counting; None when it still counts."""
-    status = claim.status
-    if status is ClaimStatus.RETRACTED:
-        return "retracted" + _said(claim)
-    if status is ClaimStatus.REFUTED:
-        return "refuted" + _said(claim)
-    if status is ClaimStatus.CORRECTED:
-        return "corrected (extraction error)" + _said(claim)
-    if status is ClaimStatus.SUPERSEDED:
-        return "superseded" + _said(claim)
-    return None
-
-
-def _said(claim: ClaimView) -> str:
-    """The ` by X: reason` words of a claim's standing, with whatever parts are known."""
-    who = f" by {claim.status_by}" if claim.status_by else ""
-    why = f": {claim.status_reason}" if claim.status_reason else ""
-    return who + why
-
-
 def _latest_statements(
-    counted: Sequence[ClaimView],
-) -> tuple[list[_Statement], list[ClaimUse]]:
+    counted: Sequence[PolicyClaim],
+) -> tuple[list[_Statement], list[_Excluded]]:
     """One statement per effective origin (its latest as-of); earlier claims excluded."""
-    groups: dict[str, list[ClaimView]] = {}
+    groups: dict[str, list[PolicyClaim]] = {}
     for claim in counted:
         groups.setdefault(claim.root_origin, []).append(claim)
     statements: list[_Statement] = []
-    excluded: list[ClaimUse] = []
+    excluded: list[_Excluded] = []
     for origin, members in groups.items():
         keys = [as_of_key(claim.as_of) for claim in members]
         latest = max(keys)
         now = tuple(claim for claim, key in zip(members, keys, strict=True) if key == latest)
-        reason = f"superseded by the origin's later statement (as of {_day(now[0].as_of)})"
         excluded += [
-            _use(claim, counted=False, reason=reason)
+            (claim, "superseded", now[0].as_of)
             for claim, key in zip(members, keys, strict=True)
             if key < latest
         ]
@@ -374,21 +466,21 @@ def _latest_statements(
 
 def _apply_timing(
     kind: FigureKind, statements: Sequence[_Statement]
-) -> tuple[list[_Statement], list[ClaimUse]]:
+) -> tuple[list[_Statement], list[_Excluded]]:
     """Earlier as-of statements: floor only (cumulative) or excluded as stale (level)."""
     if not statements:
         return [], []
     latest = max(statement.key for statement in statements)
-    reason = f"stale: a later as-of exists ({_day(_latest_as_of(statements))})"
+    latest_as_of = _latest_as_of(statements)
     kept: list[_Statement] = []
-    stale: list[ClaimUse] = []
+    stale: list[_Excluded] = []
     for statement in statements:
         if statement.key == latest:
             kept.append(statement)
         elif kind is FigureKind.CUMULATIVE:
             kept.append(replace(statement, floor_only=True))
         else:
-            stale += [_use(claim, counted=False, reason=reason) for claim in statement.claims]
+            stale += [(claim, "stale", latest_as_of) for claim in statement.claims]
     return kept, stale
 
 
@@ -419,7 +511,7 @@ def _combine(statements: Sequence[_Statement]) -> _Combined:
     )
 
 
-def _setter_order(claim: ClaimView) -> tuple[bool, int, str]:
+def _setter_order(claim: PolicyClaim) -> tuple[bool, int, str]:
     """Among claims sharing a bound, name the origin's own claim first, then the earliest."""
     return claim.claim_id != claim.root_claim_id, claim.position, claim.claim_id
 
@@ -428,7 +520,7 @@ def _best(
     statements: Sequence[_Statement], combined: _Combined, body: Callable[[str], str]
 ) -> Decimal:
     """The most specific stated number inside [low, high]; low when none lies inside."""
-    candidates: list[tuple[ClaimView, Decimal]] = []
+    candidates: list[tuple[PolicyClaim, Decimal]] = []
     support: dict[Decimal, set[str]] = {}  # number -> the bodies whose statements state it
     for statement in statements:
         if statement.floor_only:
@@ -443,9 +535,9 @@ def _best(
     _, best = min(
         candidates,
         key=lambda cn: (
-            _width(cn[0].quantity),
+            _width(cn[0]),
             -len(support[cn[1]]),
-            -cn[0].published_at.timestamp(),
+            -cn[0].published_us,
             cn[0].position,
             cn[0].claim_id,
         ),
@@ -453,20 +545,59 @@ def _best(
     return best
 
 
-def _credible_number(claim: ClaimView, combined: _Combined) -> Decimal | None:
+def _credible_number(claim: PolicyClaim, combined: _Combined) -> Decimal | None:
     """The claim's stated point number when it lies inside the combined interval."""
-    number = claim.quantity.number
-    if number is None or claim.quantity.hedge not in _POINT_HEDGES:
+    number = claim.number
+    if number is None or claim.hedge not in _POINT_HEDGES:
         return None
     inside = combined.low <= number and (combined.high is None or number <= combined.high)
     return number if inside else None
 
 
-def _width(quantity: Quantity) -> tuple[bool, Decimal]:
+def _width(claim: PolicyClaim) -> tuple[bool, Decimal]:
     """Sortable width of a claim's own interval: open intervals after every finite one."""
-    if quantity.high is None:
+    if claim.high is None:
         return True, Decimal(0)
-    return False, quantity.high - quantity.low
+    return False, claim.high - claim.low
+
+
+def _reason(
+    views: Mapping[str, ClaimView], claim: PolicyClaim, why: str, when: date | datetime | None
+) -> str:
+    """Why an excluded claim does not count, in words."""
+    view = views[claim.claim_id]
+    if why == "standing":
+        return _standing(view) or view.status.value
+    if why == "withdrawn":
+        root = views.get(claim.withdrawn_via or "")
+        root_standing = _standing(root) if root is not None else None
+        detail = f" ({root_standing})" if root_standing else ""
+        return f"rests on withdrawn claim {claim.withdrawn_via}{detail}"
+    assert when is not None
+    if why == "superseded":
+        return f"superseded by the origin's later statement (as of {_day(when)})"
+    return f"stale: a later as-of exists ({_day(when)})"
+
+
+def _standing(claim: ClaimView) -> str | None:
+    """Why a claim's own standing stops it counting; None when it still counts."""
+    status = claim.status
+    if status is ClaimStatus.RETRACTED:
+        return "retracted" + _said(claim)
+    if status is ClaimStatus.REFUTED:
+        return "refuted" + _said(claim)
+    if status is ClaimStatus.CORRECTED:
+        return "corrected (extraction error)" + _said(claim)
+    if status is ClaimStatus.SUPERSEDED:
+        return "superseded" + _said(claim)
+    return None
+
+
+def _said(claim: ClaimView) -> str:
+    """The ` by X: reason` words of a claim's standing, with whatever parts are known."""
+    who = f" by {claim.status_by}" if claim.status_by else ""
+    why = f": {claim.status_reason}" if claim.status_reason else ""
+    return who + why
 
 
 def _why_counted(claim: ClaimView, statement: _Statement, latest: date | datetime) -> str:
@@ -498,7 +629,8 @@ def _dispute_flags(claim: ClaimView) -> tuple[str, ...]:
 def _use(
     claim: ClaimView, *, counted: bool, reason: str, flags: tuple[str, ...] | None = None
 ) -> ClaimUse:
-    return ClaimUse(
+    # Every field comes from an already validated claim: no need to validate again.
+    return ClaimUse.model_construct(
         claim_id=claim.claim_id,
         report_id=claim.report_id,
         origin=claim.origin,

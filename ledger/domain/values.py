@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -74,6 +74,14 @@ def as_of_key(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def microseconds(moment: datetime) -> int:
+    """An aware time as whole microseconds since the epoch (UTC): exact, and sortable."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 def end_of(day: date | datetime) -> datetime:

@@ -6,38 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger.domain.estimate import EstimateStatus, EventRef, FigureEstimate
-from ledger.domain.values import Number
-
-
-class EstimateSummary(BaseModel):
-    """The headline of an estimate: what a history entry compares."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    low: Number | None
-    best: Number | None
-    high: Number | None
-    status: EstimateStatus
-    claims: int
-    reports: int
-    origins: int
-    conflict: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, estimate: FigureEstimate) -> EstimateSummary:
-        """The summary of a full estimate."""
-        provenance = estimate.provenance
-        return cls(
-            low=estimate.low,
-            best=estimate.best,
-            high=estimate.high,
-            status=estimate.status,
-            claims=len(provenance.used),
-            reports=len(provenance.reports),
-            origins=len(provenance.origins),
-            conflict=provenance.conflict,
-        )
+from ledger.domain.estimate import EstimateSummary, EventRef
 
 
 class Cause(BaseModel):

@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from ledger.domain.estimate import (
     ClaimStatus,
     ClaimView,
+    EstimateSummary,
     EventRef,
     FigureEstimate,
     estimate_figure,
@@ -57,7 +58,7 @@ from ledger.errors import (
 from ledger.projections import queries as q
 from ledger.projections import tables as t
 from ledger.projections.claims import WITHDRAWING, WITHDRAWN_SOURCE, ClaimChange, apply_change
-from ledger.projections.history import Cause, EstimateChange, EstimateSummary, changed_fields
+from ledger.projections.history import Cause, EstimateChange, changed_fields
 from ledger.store.record import StoredEvent
 
 log = structlog.get_logger("ledger.projections")

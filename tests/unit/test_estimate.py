@@ -20,9 +20,12 @@ from ledger.domain.estimate import (
     ClaimStatus,
     ClaimView,
     EstimateStatus,
+    EstimateSummary,
     FigureEstimate,
     FigureInfo,
+    PolicyClaim,
     estimate_figure,
+    summarize_figure,
 )
 from ledger.domain.model import FigureKind
 from ledger.domain.quantity import Hedge, Quantity
@@ -697,6 +700,17 @@ class TestInvariants:
         assert estimate_figure(figure, shuffled, independence) == estimate_figure(
             figure, claims, independence
         )
+
+    @given(figure_infos(), figure_claims(), independence_maps())
+    def test_the_summary_is_the_full_estimate_headline(
+        self, figure: FigureInfo, claims: list[ClaimView], independence: dict[str, str]
+    ) -> None:
+        """Recomputing from the policy's columns alone gives the headline of the full
+        estimate: the projection stores the one and readers see the other."""
+        full = estimate_figure(figure, claims, independence)
+        columns = [PolicyClaim.of(view) for view in claims]
+
+        assert summarize_figure(figure.kind, columns, independence) == EstimateSummary.of(full)
 
     @given(figure_infos(), figure_claims(), independence_maps())
     def test_every_claim_is_used_or_excluded_once(

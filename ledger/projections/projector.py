@@ -18,10 +18,10 @@ process, a rolled-back append or a replay elsewhere empties it first.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -33,7 +33,9 @@ from ledger.domain.estimate import (
     EstimateSummary,
     EventRef,
     FigureEstimate,
+    PolicyClaim,
     estimate_figure,
+    summarize_figure,
 )
 from ledger.domain.events import (
     ClaimAsserted,
@@ -46,6 +48,8 @@ from ledger.domain.events import (
     SourceRegistered,
 )
 from ledger.domain.model import Figure, FigureKind
+from ledger.domain.quantity import Hedge
+from ledger.domain.values import microseconds
 from ledger.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -267,6 +271,7 @@ class Projector:
             root_origin=parent.root_origin if parent else event.origin,
         )
         asserted = view.model_dump_json()
+        quantity = view.quantity
         sql.run(
             _INSERT_CLAIM,
             (
@@ -277,6 +282,15 @@ class Projector:
                 view.position,
                 sql.time(view.published_at),
                 view.status.value,
+                view.root_claim_id,
+                view.root_origin,
+                view.as_of.isoformat(),
+                str(quantity.low),
+                _text(quantity.high),
+                _text(quantity.number),
+                quantity.hedge.value,
+                microseconds(view.published_at),
+                view.withdrawn_via,
                 asserted,
                 asserted,
             ),
@@ -324,13 +338,22 @@ class Projector:
                         via=claim_id,
                     )
                     self._change(sql, relay, change)
-                    touched.add(relay.figure)
+                    if relay.status.counts:  # otherwise its own standing already excludes it
+                        touched.add(relay.figure)
                 pending.append(relay.claim_id)
         return touched
 
     def _change(self, sql: _Sql, view: ClaimView, change: ClaimChange) -> None:
         updated = apply_change(view, change)
-        sql.run(_UPDATE_CLAIM, (updated.status.value, updated.model_dump_json(), view.claim_id))
+        sql.run(
+            _UPDATE_CLAIM,
+            (
+                updated.status.value,
+                updated.withdrawn_via,
+                updated.model_dump_json(),
+                view.claim_id,
+            ),
+        )
         sql.run(
             _INSERT_CHANGE,
             (
@@ -358,31 +381,29 @@ class Projector:
     def _recompute(
         self, sql: _Sql, key: str, stored: StoredEvent, event: Event, *, remember: bool
     ) -> None:
+        """Store the figure's new headline and a history entry.
+
+        Every batch that touches a figure changes its provenance (a new claim, a claim's
+        new standing, a relay now resting on a withdrawn claim), so every touch is a change
+        even when the numbers stay: the entry then says what changed ("provenance").
+        """
         memory = self._memory
         figure = memory.figure(sql, key)
         assert figure is not None, f"figure {key} was touched but is not defined"
         claims = memory.claims_of(sql, key, remember=remember)
         independence = {c.root_origin: self._body_of(sql, c.root_origin) for c in claims}
-        fresh = estimate_figure(q.figure_info(figure), claims, independence)
-        neutral = _comparable(fresh)
-        digest = _digest(neutral)
-        previous = memory.estimate(sql, key)
-        if previous is not None and previous[0] == digest:
-            return
+        after = summarize_figure(figure.kind, claims, independence)
+        before = memory.summary(sql, key)
         ref = EventRef(
             position=stored.position,
             event_type=stored.type,
             event_id=str(stored.event_id),
             recorded_at=stored.recorded_at,
         )
-        text = _stamped(neutral, ref, stored.position)
-        if text is None:  # not the layout _stamped expects: let pydantic write it
-            text = _stamp(fresh, ref, stored.position).model_dump_json()
-        updated = sql.run(_UPDATE_ESTIMATE, (stored.position, text, key)).rowcount
+        summary, changed_by = after.model_dump_json(), ref.model_dump_json()
+        updated = sql.run(_UPDATE_ESTIMATE, (stored.position, summary, changed_by, key)).rowcount
         if updated == 0:
-            sql.run(_INSERT_ESTIMATE, (key, stored.position, text))
-        before = previous[1] if previous is not None else None
-        after = EstimateSummary.of(fresh)
+            sql.run(_INSERT_ESTIMATE, (key, stored.position, summary, changed_by))
         entry = EstimateChange(
             figure=key,
             position=stored.position,
@@ -396,11 +417,8 @@ class Projector:
             _INSERT_HISTORY,
             (key, stored.position, sql.time(stored.recorded_at), entry.model_dump_json()),
         )
-        # What a later read of the stored row would give (numbers go through JSON).
-        memory.estimates[key] = (
-            digest,
-            EstimateSummary.model_validate_json(after.model_dump_json()),
-        )
+        # What a later read of the stored row gives (numbers go through JSON).
+        memory.summaries[key] = EstimateSummary.model_validate_json(summary)
 
     def _body(self, connection: Connection, source_id: str) -> str:
         """The top-level body a source belongs to (itself when it has no parent)."""
@@ -494,8 +512,8 @@ class _Memory:
         self.head: tuple[int, str] | None = None
         self.sources: dict[str, str | None] = {}  # source id → parent
         self.figures: dict[str, Figure] = {}
-        self.estimates: dict[str, tuple[bytes, EstimateSummary]] = {}
-        self.views: OrderedDict[str, list[ClaimView]] = OrderedDict()
+        self.summaries: dict[str, EstimateSummary] = {}  # each figure's stored headline
+        self.views: OrderedDict[str, list[PolicyClaim]] = OrderedDict()
         self.remembered = 0
         self.batch: dict[str, ClaimView] = {}
 
@@ -506,7 +524,7 @@ class _Memory:
             seen = sql.one(_EVENT_HASH, (self.head[0],))
             if seen is None or seen[0] != self.head[1]:
                 self.forget()
-        self.estimates.clear()
+        self.summaries.clear()
         self.views.clear()
         self.remembered = 0
         self.head = None
@@ -515,7 +533,7 @@ class _Memory:
         self.head = None
         self.sources.clear()
         self.figures.clear()
-        self.estimates.clear()
+        self.summaries.clear()
         self.views.clear()
         self.remembered = 0
         self.batch.clear()
@@ -556,25 +574,21 @@ class _Memory:
             found = self.batch[claim_id] = ClaimView.model_validate_json(row[0])
         return found
 
-    def estimate(self, sql: _Sql, key: str) -> tuple[bytes, EstimateSummary] | None:
-        found = self.estimates.get(key)
+    def summary(self, sql: _Sql, key: str) -> EstimateSummary | None:
+        found = self.summaries.get(key)
         if found is None:
-            row = sql.one(_ESTIMATE, (key,))
+            row = sql.one(_SUMMARY, (key,))
             if row is None:
                 return None
-            previous = FigureEstimate.model_validate_json(row[0])
-            found = self.estimates[key] = (
-                _digest(_comparable(previous)),
-                EstimateSummary.of(previous),
-            )
+            found = self.summaries[key] = EstimateSummary.model_validate_json(row[0])
         return found
 
-    def claims_of(self, sql: _Sql, key: str, *, remember: bool) -> list[ClaimView]:
+    def claims_of(self, sql: _Sql, key: str, *, remember: bool) -> list[PolicyClaim]:
         views = self.views.get(key)
         if views is not None:
             self.views.move_to_end(key)
             return views
-        views = [ClaimView.model_validate_json(text) for (text,) in sql.rows(_CLAIMS, (key,))]
+        views = [_policy_claim(row) for row in sql.rows(_POLICY_CLAIMS, (key,))]
         if remember and len(views) <= self.limit:
             self.views[key] = views
             self.remembered += len(views)
@@ -585,7 +599,7 @@ class _Memory:
         self.batch[view.claim_id] = view
         views = self.views.get(view.figure)
         if views is not None:
-            views.append(view)
+            views.append(PolicyClaim.of(view))
             self.remembered += 1
             self._trim()
 
@@ -601,7 +615,7 @@ class _Memory:
         if views is not None:
             for index, old in enumerate(views):
                 if old.claim_id == view.claim_id:
-                    views[index] = view
+                    views[index] = PolicyClaim.of(view)
                     break
 
 
@@ -611,10 +625,14 @@ _FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE fig
 _REPORT_EXISTS = "SELECT 1 FROM reports WHERE report_id = ?"
 _CLAIM_EXISTS = "SELECT 1 FROM claims WHERE claim_id = ?"
 _CLAIM = "SELECT current FROM claims WHERE claim_id = ?"
-_CLAIMS = "SELECT current FROM claims WHERE figure = ? ORDER BY position"
+_POLICY_CLAIMS = (
+    "SELECT claim_id, report_id, position, root_claim_id, root_origin, as_of, low, high, "
+    "number, hedge, published_us, status, withdrawn_via FROM claims "
+    "WHERE figure = ? ORDER BY position"
+)
 _RELAYS = "SELECT current FROM claims WHERE derived_from = ? ORDER BY position"
 _CHANGES_OF = "SELECT change FROM claim_changes WHERE claim_id = ? ORDER BY change_id"
-_ESTIMATE = "SELECT estimate FROM estimates WHERE figure = ?"
+_SUMMARY = "SELECT summary FROM estimates WHERE figure = ?"
 _INSERT_SOURCE = (
     "INSERT INTO sources (source_id, name, kind, parent, notes, position) VALUES (?, ?, ?, ?, ?, ?)"
 )
@@ -627,15 +645,19 @@ _INSERT_REPORT = (
 )
 _INSERT_CLAIM = (
     "INSERT INTO claims (claim_id, figure, report_id, derived_from, position, published_at, "
-    "status, asserted, current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "status, root_claim_id, root_origin, as_of, low, high, number, hedge, published_us, "
+    "withdrawn_via, asserted, current) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_UPDATE_CLAIM = "UPDATE claims SET status = ?, current = ? WHERE claim_id = ?"
+_UPDATE_CLAIM = "UPDATE claims SET status = ?, withdrawn_via = ?, current = ? WHERE claim_id = ?"
 _INSERT_CHANGE = (
     "INSERT INTO claim_changes (claim_id, figure, position, published_at, change) "
     "VALUES (?, ?, ?, ?, ?)"
 )
-_UPDATE_ESTIMATE = "UPDATE estimates SET position = ?, estimate = ? WHERE figure = ?"
-_INSERT_ESTIMATE = "INSERT INTO estimates (figure, position, estimate) VALUES (?, ?, ?)"
+_UPDATE_ESTIMATE = "UPDATE estimates SET position = ?, summary = ?, changed_by = ? WHERE figure = ?"
+_INSERT_ESTIMATE = (
+    "INSERT INTO estimates (figure, position, summary, changed_by) VALUES (?, ?, ?, ?)"
+)
 _INSERT_HISTORY = (
     "INSERT INTO estimate_history (figure, position, recorded_at, entry) VALUES (?, ?, ?, ?)"
 )
@@ -650,37 +672,38 @@ _WITHDRAWN_STATUSES = {
 }
 
 
-def _comparable(estimate: FigureEstimate) -> str:
-    """The estimate's JSON without what every recompute changes (position, changed_by)."""
-    if estimate.position == 0 and estimate.provenance.changed_by is None:
-        return estimate.model_dump_json()
-    return _stamp(estimate, None, 0).model_dump_json()
+_HEDGES = {hedge.value: hedge for hedge in Hedge}
+_STATUSES = {status.value: status for status in ClaimStatus}
+_AS_OF: dict[str, date | datetime] = {}  # as-of texts repeat: parse each once
 
 
-def _stamp(estimate: FigureEstimate, ref: EventRef | None, position: int) -> FigureEstimate:
-    return estimate.model_copy(
-        update={
-            "position": position,
-            "provenance": estimate.provenance.model_copy(update={"changed_by": ref}),
-        }
+def _policy_claim(row: Sequence[Any]) -> PolicyClaim:
+    """A `_POLICY_CLAIMS` row as the policy reads it."""
+    as_of = _AS_OF.get(row[5])
+    if as_of is None:
+        text = row[5]
+        as_of = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        if len(_AS_OF) < 100_000:
+            _AS_OF[text] = as_of
+    return PolicyClaim(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        as_of,
+        Decimal(row[6]),
+        None if row[7] is None else Decimal(row[7]),
+        None if row[8] is None else Decimal(row[8]),
+        _HEDGES[row[9]],
+        row[10],
+        _STATUSES[row[11]],
+        row[12],
     )
 
 
-_NEUTRAL_END = '"changed_by":null},"position":0}'
-
-
-def _stamped(neutral: str, ref: EventRef, position: int) -> str | None:
-    """`_stamp(...).model_dump_json()` from the neutral text, without dumping it again:
-    `changed_by` is the last field of the provenance, which is followed only by `position`.
-    None when the text does not end that way (then the caller lets pydantic write it)."""
-    if not neutral.endswith(_NEUTRAL_END):
-        return None
-    head = neutral[: -len(_NEUTRAL_END)]
-    return f'{head}"changed_by":{ref.model_dump_json()}}},"position":{position}}}'
-
-
-def _digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+def _text(number: Decimal | None) -> str | None:
+    return None if number is None else str(number)
 
 
 def _cause(ref: EventRef, event: Event) -> Cause:

@@ -3,13 +3,15 @@ or claim id, so its cost follows the size of one figure, not of the ledger."""
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from ledger.domain.estimate import ClaimView, EventRef, FigureEstimate, FigureInfo
+from ledger.domain.estimate import ClaimView, EventRef, FigureInfo
 from ledger.domain.model import Figure, FigureKind, Source, SourceKind
 from ledger.projections import tables as t
 from ledger.projections.claims import ClaimChange, claim_as_of
@@ -133,11 +135,28 @@ def claims_as_of(
     ]
 
 
-def estimate(connection: Connection, key: str) -> FigureEstimate | None:
-    """The current estimate of a figure as the projection stored it."""
-    query = sa.select(t.estimates.c.estimate).where(t.estimates.c.figure == key)
+def changed_by(connection: Connection, key: str) -> EventRef | None:
+    """The event that last changed a figure's estimate (None for an unknown figure)."""
+    query = sa.select(t.estimates.c.changed_by).where(t.estimates.c.figure == key)
     text = connection.execute(query).scalar()
-    return FigureEstimate.model_validate_json(text) if text else None
+    return EventRef.model_validate_json(text) if text else None
+
+
+def changes_by_figure(connection: Connection) -> dict[str, EventRef]:
+    """The event that last changed each figure's estimate."""
+    rows = connection.execute(sa.select(t.estimates.c.figure, t.estimates.c.changed_by))
+    return {key: EventRef.model_validate_json(text) for key, text in rows}
+
+
+def claims_by_figure(connection: Connection) -> Iterator[tuple[str, list[ClaimView]]]:
+    """Every figure that has claims, with its claims as they stand now, one figure at a time
+    (one indexed scan)."""
+    query = sa.select(t.claims.c.figure, t.claims.c.current).order_by(
+        t.claims.c.figure, t.claims.c.position
+    )
+    rows = connection.execute(query)
+    for key, group in itertools.groupby(rows, key=lambda row: row[0]):
+        yield key, [ClaimView.model_validate_json(text) for _, text in group]
 
 
 def last_change(connection: Connection, key: str, position: int) -> EventRef | None:
@@ -183,14 +202,6 @@ def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
         .order_by(t.claims.c.position)
     )
     return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
-
-
-def all_estimates(connection: Connection) -> list[FigureEstimate]:
-    """The current estimate of every figure, by key."""
-    query = sa.select(t.estimates.c.estimate).order_by(t.estimates.c.figure)
-    return [
-        FigureEstimate.model_validate_json(text) for text in connection.execute(query).scalars()
-    ]
 
 
 def position_before(connection: Connection, moment: datetime) -> int:

@@ -52,6 +52,16 @@ claims = sa.Table(
     sa.Column("position", sa.BigInteger(), nullable=False),
     sa.Column("published_at", UTCDateTime(), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
+    # What the estimation policy reads (`PolicyClaim`), so a recompute decodes no JSON.
+    sa.Column("root_claim_id", sa.String(128), nullable=False),
+    sa.Column("root_origin", sa.String(100), nullable=False),
+    sa.Column("as_of", sa.String(40), nullable=False),  # ISO date or time
+    sa.Column("low", sa.String(40), nullable=False),  # decimal numbers as text: exact
+    sa.Column("high", sa.String(40), nullable=True),
+    sa.Column("number", sa.String(40), nullable=True),
+    sa.Column("hedge", sa.String(20), nullable=False),
+    sa.Column("published_us", sa.BigInteger(), nullable=False),
+    sa.Column("withdrawn_via", sa.String(128), nullable=True),
     sa.Column("asserted", JSONText(), nullable=False),
     sa.Column("current", JSONText(), nullable=False),
     sa.Index(None, "figure", "position"),
@@ -73,8 +83,9 @@ estimates = sa.Table(
     "estimates",
     metadata,
     sa.Column("figure", sa.String(400), primary_key=True),
-    sa.Column("position", sa.BigInteger(), nullable=False),
-    sa.Column("estimate", JSONText(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),  # the last change
+    sa.Column("summary", JSONText(), nullable=False),  # EstimateSummary
+    sa.Column("changed_by", JSONText(), nullable=False),  # EventRef
 )
 
 estimate_history = sa.Table(

@@ -15,7 +15,7 @@ from typing import Any, Self
 
 import structlog
 
-from ledger.domain.estimate import ClaimView, FigureEstimate
+from ledger.domain.estimate import ClaimView, EventRef, FigureEstimate
 from ledger.domain.events import (
     ClaimAsserted,
     ClaimCorrected,
@@ -345,14 +345,11 @@ class Ledger:
         with self.store.transaction() as connection:
             head = q.checkpoint(connection)
             self._need_figure(connection, figure)
-            if not chosen:
-                found = q.estimate(connection, figure)
-                assert found is not None, f"figure {figure} has no estimate row"
-                return found.model_copy(update={"position": head})
             if recorded_before is not None:
                 at_position = q.position_before(
                     connection, require_aware(recorded_before, "recorded_before")
                 )
+            changed_by: EventRef | None
             if at_position is not None:
                 if at_position < 0:
                     raise InvalidInputError("at_position", "must be 0 or more")
@@ -360,18 +357,14 @@ class Ledger:
                 claims = q.claims_as_of(connection, figure, position=at_position)
                 changed_by = q.last_change(connection, figure, at_position)
                 position = at_position
-            else:
-                assert known_on is not None
-                bound = end_of(known_on)
-                claims = q.claims_as_of(connection, figure, known_on=bound)
+            elif known_on is not None:
+                claims = q.claims_as_of(connection, figure, known_on=end_of(known_on))
                 changed_by, position = None, head
+            else:  # now: the claims as they stand, and the event behind the stored headline
+                claims = q.claims(connection, figure)
+                changed_by, position = q.changed_by(connection, figure), head
             fresh = self._projector.compute(connection, figure, claims)
-        return fresh.model_copy(
-            update={
-                "position": position,
-                "provenance": fresh.provenance.model_copy(update={"changed_by": changed_by}),
-            }
-        )
+        return _stamped(fresh, changed_by, position)
 
     def history(self, figure: str) -> list[EstimateChange]:
         """Every change of a figure's estimate, each with before, after and its cause."""
@@ -385,10 +378,17 @@ class Ledger:
             return q.figures(connection)
 
     def estimates(self) -> list[FigureEstimate]:
-        """The current estimate of every figure."""
+        """The current estimate of every figure, by key."""
         with self.store.transaction() as connection:
             head = q.checkpoint(connection)
-            return [e.model_copy(update={"position": head}) for e in q.all_estimates(connection)]
+            changes = q.changes_by_figure(connection)
+            found = {
+                key: self._projector.compute(connection, key, claims)
+                for key, claims in q.claims_by_figure(connection)
+            }
+            for key in changes.keys() - found.keys():  # figures without claims: no data
+                found[key] = self._projector.compute(connection, key, [])
+        return [_stamped(found[key], changes[key], head) for key in sorted(changes)]
 
     def sources(self) -> list[Source]:
         """Every registered source."""
@@ -570,3 +570,11 @@ __all__ = [
     "default_url",
     "open",
 ]
+
+
+def _stamped(
+    estimate: FigureEstimate, changed_by: EventRef | None, position: int
+) -> FigureEstimate:
+    """An estimate as read at `position`, naming the event that last changed it."""
+    provenance = estimate.provenance.model_copy(update={"changed_by": changed_by})
+    return estimate.model_copy(update={"position": position, "provenance": provenance})

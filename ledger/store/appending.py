@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from ledger.errors import DuplicateEventError
-from ledger.store.chain import event_hash, same_content
+from ledger.store.chain import Encoded, event_hash, same_content
 from ledger.store.record import NewEvent, StoredEvent
 
 
@@ -20,7 +19,7 @@ def store_clock(previous: datetime | None) -> datetime:
 
 def build_stored(
     event: NewEvent,
-    texts: tuple[str, str],
+    encoded: Encoded,
     position: int,
     version: int,
     recorded_at: datetime,
@@ -28,10 +27,10 @@ def build_stored(
 ) -> StoredEvent:
     """The record of `event` at `position`, chained to `prev`.
 
-    The payload and metadata are decoded back from their canonical text, so the record
-    holds exactly what a later read returns, never the caller's mutable objects.
+    The payload and metadata are those decoded back from their canonical text (`Encoded`),
+    so the record holds exactly what a later read returns, never the caller's mutable
+    objects.
     """
-    payload_text, metadata_text = texts
     digest = event_hash(
         prev,
         event_id=str(event.event_id),
@@ -39,8 +38,8 @@ def build_stored(
         stream_version=version,
         type=event.type,
         schema_version=event.schema_version,
-        payload_text=payload_text,
-        metadata_text=metadata_text,
+        payload_text=encoded.payload_text,
+        metadata_text=encoded.metadata_text,
         recorded_at=recorded_at,
     )
     return StoredEvent(
@@ -50,8 +49,8 @@ def build_stored(
         event_id=event.event_id,
         type=event.type,
         schema_version=event.schema_version,
-        payload=json.loads(payload_text),
-        metadata=json.loads(metadata_text),
+        payload=encoded.payload,
+        metadata=encoded.metadata,
         recorded_at=recorded_at,
         prev_hash=prev,
         hash=digest,
@@ -60,7 +59,7 @@ def build_stored(
 
 def resolve_retry(
     events: Sequence[NewEvent],
-    texts: Sequence[tuple[str, str]],
+    encoded: Sequence[Encoded],
     lookup: Callable[[str], StoredEvent | None],
 ) -> list[StoredEvent] | None:
     """The original events if this batch is an exact retry; None if it is all new.
@@ -75,11 +74,11 @@ def resolve_retry(
             raise DuplicateEventError(str(event.event_id), "appears twice in this batch")
         seen.add(event.event_id)
     found: list[StoredEvent] = []
-    for event, (payload_text, _) in zip(events, texts, strict=True):
+    for event, texts in zip(events, encoded, strict=True):
         stored = lookup(str(event.event_id))
         if stored is None:
             continue
-        if not same_content(stored, event, payload_text):
+        if not same_content(stored, event, texts.payload_text):
             raise DuplicateEventError(str(event.event_id), "already recorded with other content")
         found.append(stored)
     if not found:

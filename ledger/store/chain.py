@@ -15,15 +15,17 @@ gaps separately. docs/architecture.md repeats this so that a third party can re-
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ledger.errors import InvalidPayloadError
-from ledger.store.record import NewEvent, StoredEvent, VerifyResult
+from ledger.store.record import JSONDict, NewEvent, StoredEvent, VerifyResult
 
 GENESIS = "0" * 64
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -31,7 +33,11 @@ MAX_STREAM_ID = 255
 MAX_TYPE = 100
 
 _encoder = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=False,
+    allow_nan=False,
+    check_circular=False,  # a cycle raises RecursionError instead, which encoding catches
 )
 
 
@@ -40,6 +46,7 @@ def canonical_json(value: Any) -> str:
     return _encoder.encode(value)
 
 
+@functools.lru_cache(maxsize=16)  # the events of a batch share one time
 def utc_text(moment: datetime) -> str:
     """`moment` in UTC as `YYYY-MM-DDTHH:MM:SS.ffffffZ`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -125,14 +132,22 @@ def _has_bad_float(value: Any) -> bool:
     return False
 
 
-def encode_checked(event: NewEvent) -> tuple[str, str]:
-    """Validate one event for storage; return its canonical payload and metadata text.
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """An event's payload and metadata checked for storage: their canonical text, and the
+    JSON decoded back from that text (what a later read returns, never the caller's own
+    objects). Unpacks as `payload_text, metadata_text`."""
 
-    Raises `InvalidPayloadError` naming the field for an empty or over-long stream id or
-    type, a payload that is not a JSON object of JSON values (string keys only), NaN or
-    infinity, a NUL character or lone surrogate anywhere, or a payload over
-    `MAX_PAYLOAD_BYTES`.
-    """
+    payload_text: str
+    metadata_text: str
+    payload: JSONDict
+    metadata: JSONDict
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((self.payload_text, self.metadata_text))
+
+
+def _check_header(event: NewEvent) -> None:
     if not isinstance(event.stream_id, str) or not event.stream_id.strip():
         raise InvalidPayloadError("stream_id", "must be a non-empty string")
     if len(event.stream_id) > MAX_STREAM_ID:
@@ -146,28 +161,71 @@ def encode_checked(event: NewEvent) -> tuple[str, str]:
             raise InvalidPayloadError(name, "contains a lone surrogate (not valid Unicode)")
     if not isinstance(event.schema_version, int) or event.schema_version < 1:
         raise InvalidPayloadError("schema_version", "must be a positive integer")
-    texts = []
-    for name, value in (("payload", event.payload), ("metadata", event.metadata)):
-        if not isinstance(value, Mapping):
-            raise InvalidPayloadError(name, "must be a JSON object")
-        try:
-            text = canonical_json(value)
-        except ValueError as error:  # NaN / infinity, or an integer too long to print
-            if _has_bad_float(value):
-                raise InvalidPayloadError(name, "NaN and infinity are not JSON numbers") from error
-            raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
-        except TypeError as error:
-            raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
-        if "\\u0000" in text and _has_nul(value):
-            raise InvalidPayloadError(name, "contains a NUL character")
-        if _has_non_str_key(value):
-            raise InvalidPayloadError(name, "object keys must be strings")
-        if not _is_utf8(text):
-            raise InvalidPayloadError(name, "contains a lone surrogate (not valid Unicode)")
-        texts.append(text)
-    if len(texts[0].encode("utf-8")) > MAX_PAYLOAD_BYTES:
-        raise InvalidPayloadError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
-    return texts[0], texts[1]
+
+
+def _encode_object(name: str, value: Any) -> tuple[str, JSONDict, int]:
+    """The canonical text of a payload or metadata object, its decoded copy and its size in
+    UTF-8 bytes; `InvalidPayloadError` for anything `encode_checked` refuses.
+
+    The key check is one C-level comparison: `json.loads` gives only string keys, and a
+    string never equals an int, float, bool or None (the other keys `json` accepts), so a
+    value equal to its decoded copy has string keys throughout. Only a value that differs
+    (a tuple for a list, or a non-string key) is walked to tell which.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidPayloadError(name, "must be a JSON object")
+    try:
+        text = canonical_json(value)
+    except ValueError as error:  # NaN / infinity, or an integer too long to print
+        if _has_bad_float(value):
+            raise InvalidPayloadError(name, "NaN and infinity are not JSON numbers") from error
+        raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
+    except (TypeError, RecursionError) as error:  # RecursionError: a cycle, or too deep
+        raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
+    if "\\u0000" in text and _has_nul(value):
+        raise InvalidPayloadError(name, "contains a NUL character")
+    decoded = json.loads(text)
+    if decoded != value and _has_non_str_key(value):
+        raise InvalidPayloadError(name, "object keys must be strings")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:  # a lone surrogate: not Unicode text, cannot be stored
+        raise InvalidPayloadError(name, "contains a lone surrogate (not valid Unicode)") from error
+    return text, decoded, size
+
+
+def encode_batch(events: Sequence[NewEvent]) -> list[Encoded]:
+    """`encode_checked` for each event of a batch, in order.
+
+    Events sharing one metadata object (a service batch does) have it checked and encoded
+    once; each still gets a copy of its own, decoded from the text.
+    """
+    encoded: list[Encoded] = []
+    shared: Any = None
+    metadata_text = ""
+    for event in events:
+        _check_header(event)
+        payload_text, payload, size = _encode_object("payload", event.payload)
+        if encoded and event.metadata is shared:
+            metadata = json.loads(metadata_text)
+        else:
+            metadata_text, metadata, _ = _encode_object("metadata", event.metadata)
+            shared = event.metadata
+        if size > MAX_PAYLOAD_BYTES:
+            raise InvalidPayloadError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
+        encoded.append(Encoded(payload_text, metadata_text, payload, metadata))
+    return encoded
+
+
+def encode_checked(event: NewEvent) -> Encoded:
+    """Validate one event for storage; return its canonical payload and metadata.
+
+    Raises `InvalidPayloadError` naming the field for an empty or over-long stream id or
+    type, a payload that is not a JSON object of JSON values (string keys only), NaN or
+    infinity, a NUL character or lone surrogate anywhere, or a payload over
+    `MAX_PAYLOAD_BYTES`.
+    """
+    return encode_batch([event])[0]
 
 
 def same_content(stored: StoredEvent, new: NewEvent, payload_text: str) -> bool:

@@ -4,20 +4,27 @@ Appends are serialised so that positions are gap-free and follow commit order: S
 `BEGIN IMMEDIATE` (one writer at a time, WAL for concurrent readers), PostgreSQL by a
 transaction-scoped advisory lock taken first in the append transaction (readers are not
 blocked). A catch-up reader therefore never sees position n+1 before n is committed.
+
+On SQLite a store keeps one connection of its own and begins and ends its transactions on
+the driver directly (`SQLStore.transaction`): for a small append, SQLAlchemy's pool
+checkout, begin, commit and reset cost more than the append itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import StaticPool
 
 from ledger.errors import (
@@ -29,11 +36,13 @@ from ledger.errors import (
 )
 from ledger.store import migrate
 from ledger.store.appending import build_stored, resolve_retry, store_clock
-from ledger.store.chain import GENESIS, encode_checked, verify_chain
+from ledger.store.chain import GENESIS, Encoded, encode_batch, verify_chain
 from ledger.store.record import AppendHook, EventStore, NewEvent, StoredEvent, VerifyResult
 from ledger.store.schema import events as events_table
 
 log = structlog.get_logger("ledger.store")
+
+_T = TypeVar("_T")
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -81,10 +90,29 @@ def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
+        if _driver(connection).in_transaction:
+            return  # begun on the driver by SQLStore.transaction
         write = connection.get_execution_options().get("ledger_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _driver(connection: Connection) -> Any:
+    """The DBAPI connection under a SQLAlchemy one."""
+    return connection.connection.dbapi_connection
+
+
+def _wrapped(
+    dialect: Dialect, statement: str, call: Callable[[], _T], params: Sequence[Any] = ()
+) -> _T:
+    """`call()` on the driver, its errors wrapped as SQLAlchemy's (for `translated_errors`)."""
+    try:
+        return call()
+    except dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            statement, params, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
 
 
 @contextlib.contextmanager
@@ -122,20 +150,73 @@ class SQLStore(EventStore):
         self.url = normalise_url(url)
         self.engine = create_engine(self.url, synchronous=synchronous, busy_timeout=busy_timeout)
         self.dialect = self.engine.dialect.name
+        self._own: Connection | None = None
+        self._own_lock = threading.Lock()
+        self._processors = _processors(self.engine.dialect)
         if migrate_schema:
             with translated_errors():
                 migrate.upgrade(self.engine)
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Connection]:
-        """A transaction; `write=True` takes the writer's lock first (see the module doc)."""
-        with translated_errors(), self.engine.connect() as connection:
-            if write:
-                connection = connection.execution_options(ledger_write=True)
-            with connection.begin():
-                if write and self.dialect == "postgresql":
-                    connection.exec_driver_sql(WRITER_LOCK)
-                yield connection
+        """A transaction; `write=True` takes the writer's lock first (see the module doc).
+
+        On SQLite it runs on the store's own connection when that is free; one that finds
+        it busy (another thread's, or nested in a transaction) takes a pooled connection,
+        as every PostgreSQL transaction does (the pool checks a connection is alive).
+        """
+        with translated_errors():
+            if self.dialect == "sqlite" and self._own_lock.acquire(blocking=False):
+                try:
+                    with self._own_transaction(write) as connection:
+                        yield connection
+                finally:
+                    self._own_lock.release()
+                return
+            with self.engine.connect() as connection:
+                if write:
+                    connection = connection.execution_options(ledger_write=True)
+                with connection.begin():
+                    if write and self.dialect == "postgresql":
+                        connection.exec_driver_sql(WRITER_LOCK)
+                    yield connection
+
+    @contextlib.contextmanager
+    def _own_transaction(self, write: bool) -> Iterator[Connection]:
+        """A transaction begun and ended on the driver of the store's own connection.
+
+        Statements run through SQLAlchemy on it (the projector's) make SQLAlchemy begin a
+        transaction of its own, which the `begin` listener leaves to the driver's; it is
+        then committed or rolled back through SQLAlchemy, so both agree it has ended. A
+        commit or rollback that fails discards the connection (closing it rolls back).
+        """
+        if self._own is None:
+            self._own = self.engine.connect()
+        connection = self._own
+        dialect, driver = connection.dialect, _driver(connection)
+        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+        _wrapped(dialect, begin, lambda: driver.execute(begin))
+        try:
+            yield connection
+        except BaseException:
+            self._end_own(connection, commit=False)
+            raise
+        self._end_own(connection, commit=True)
+
+    def _end_own(self, connection: Connection, *, commit: bool) -> None:
+        try:
+            if connection.in_transaction():
+                (connection.commit if commit else connection.rollback)()
+            else:
+                driver = _driver(connection)
+                end = driver.commit if commit else driver.rollback
+                _wrapped(connection.dialect, "COMMIT" if commit else "ROLLBACK", end)
+        except BaseException:
+            self._own = None
+            with contextlib.suppress(exc.SQLAlchemyError):
+                connection.invalidate()
+                connection.close()
+            raise
 
     def append(
         self,
@@ -144,16 +225,16 @@ class SQLStore(EventStore):
         *,
         on_append: AppendHook | None = None,
     ) -> list[StoredEvent]:
-        texts = [encode_checked(e) for e in events]
+        encoded = encode_batch(events)
         if not events:
             return []
         started = time.perf_counter()
         with self.transaction(write=True) as connection:
-            raw = _Raw(connection)
+            raw = _Raw(connection, self._processors)
             ids = [str(e.event_id) for e in events]
             known = raw.any_recorded(ids)
             recorded = self._by_event_ids(connection, ids) if known else {}
-            replay = resolve_retry(events, texts, recorded.get)
+            replay = resolve_retry(events, encoded, recorded.get)
             if replay is not None:
                 log.info("append retried", first=replay[0].position, count=len(replay))
                 return replay
@@ -166,15 +247,13 @@ class SQLStore(EventStore):
             position, prev = (last[0], last[1]) if last else (0, GENESIS)
             now = store_clock(last[2] if last else None)
             stored = []
-            for new, event_texts in zip(events, texts, strict=True):
+            for new, texts in zip(events, encoded, strict=True):
                 position += 1
                 versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
-                record = build_stored(
-                    new, event_texts, position, versions[new.stream_id], now, prev
-                )
+                record = build_stored(new, texts, position, versions[new.stream_id], now, prev)
                 prev = record.hash
                 stored.append(record)
-            raw.insert(stored, texts)
+            raw.insert(stored, ids, encoded, now)
             if on_append is not None:
                 on_append(connection, stored)
         log.info(
@@ -254,6 +333,10 @@ class SQLStore(EventStore):
         return result
 
     def close(self) -> None:
+        with self._own_lock:  # waits for a transaction on the own connection to end
+            if self._own is not None:
+                self._own.close()
+                self._own = None
         self.engine.dispose()
 
     def _by_event_ids(self, connection: Connection, ids: list[str]) -> dict[str, StoredEvent]:
@@ -278,27 +361,15 @@ class _Raw:
         "metadata, recorded_at, prev_hash, hash"
     )
 
-    def __init__(self, connection: Connection) -> None:
-        dialect = connection.dialect
-        self._dialect = dialect
-        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        recorded_at = events_table.c.recorded_at.type.dialect_impl(dialect)
-        self._bind = recorded_at.bind_processor(dialect)
-        self._result = recorded_at.result_processor(dialect, None)
-        dbapi_connection: Any = connection.connection.dbapi_connection
-        self._cursor: Any = dbapi_connection.cursor()
+    def __init__(self, connection: Connection, processors: tuple[str, Any, Any]) -> None:
+        self._dialect = connection.dialect
+        self._mark, self._bind, self._result = processors
+        self._cursor: Any = _driver(connection).cursor()
 
     def _run(self, sql: str, params: Sequence[Any], *, many: bool = False) -> Any:
         sql = sql.replace("?", self._mark)
-        try:
-            if many:
-                self._cursor.executemany(sql, params)
-            else:
-                self._cursor.execute(sql, params)
-        except self._dialect.loaded_dbapi.Error as error:
-            raise exc.DBAPIError.instance(
-                sql, params, error, self._dialect.loaded_dbapi.Error, dialect=self._dialect
-            ) from error
+        run = self._cursor.executemany if many else self._cursor.execute
+        _wrapped(self._dialect, sql, lambda: run(sql, params), params)
         return self._cursor
 
     def any_recorded(self, ids: list[str]) -> bool:
@@ -333,26 +404,41 @@ class _Raw:
         recorded = self._result(row[2]) if self._result is not None else row[2]
         return row[0], row[1], recorded
 
-    def insert(self, stored: Sequence[StoredEvent], texts: Sequence[tuple[str, str]]) -> None:
-        bind = self._bind
+    def insert(
+        self,
+        stored: Sequence[StoredEvent],
+        ids: Sequence[str],
+        encoded: Sequence[Encoded],
+        recorded_at: datetime,
+    ) -> None:
+        """Insert the records of one batch: `ids` their event ids as text, `encoded` their
+        canonical texts, `recorded_at` the time they all carry."""
+        at = self._bind(recorded_at) if self._bind is not None else recorded_at
         rows = [
             (
                 record.position,
                 record.stream_id,
                 record.stream_version,
-                str(record.event_id),
+                event_id,
                 record.type,
                 record.schema_version,
-                text[0],
-                text[1],
-                bind(record.recorded_at) if bind is not None else record.recorded_at,
+                texts.payload_text,
+                texts.metadata_text,
+                at,
                 record.prev_hash,
                 record.hash,
             )
-            for record, text in zip(stored, texts, strict=True)
+            for record, event_id, texts in zip(stored, ids, encoded, strict=True)
         ]
         marks = ", ".join("?" * 11)
         self._run(f"INSERT INTO events ({self._COLUMNS}) VALUES ({marks})", rows, many=True)
+
+
+def _processors(dialect: Dialect) -> tuple[str, Any, Any]:
+    """The parameter mark, and the bind and result processors of `recorded_at`, for a dialect."""
+    recorded_at = events_table.c.recorded_at.type.dialect_impl(dialect)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return mark, recorded_at.bind_processor(dialect), recorded_at.result_processor(dialect, None)
 
 
 def _decode(row: sa.Row[Any]) -> StoredEvent:

@@ -47,6 +47,13 @@ def _padding_for(size: int) -> dict[str, str]:
     return {"x": "a" * (size - len('{"x":""}'))}
 
 
+def _cyclic() -> dict[str, Any]:
+    """A payload that contains itself."""
+    payload: dict[str, Any] = {"a": []}
+    payload["a"].append(payload)
+    return payload
+
+
 BAD_INPUT = {
     "NaN": (NewEvent("claim-1", "T", {"killed": math.nan}), "payload"),
     "infinity": (NewEvent("claim-1", "T", {"killed": math.inf}), "payload"),
@@ -57,6 +64,15 @@ BAD_INPUT = {
     "NUL in metadata": (NewEvent("claim-1", "T", {}, metadata={"actor": "\x00"}), "metadata"),
     "lone surrogate": (NewEvent("claim-1", "T", {"quote": "\ud800"}), "payload"),
     "non-string keys": (NewEvent("claim-1", "T", {"by": {2: "a", 10: "b"}}), "payload"),
+    "one int key": (NewEvent("claim-1", "T", {"by": {1: "a"}}), "payload"),
+    "a bool key": (NewEvent("claim-1", "T", {True: "a"}), "payload"),
+    "a None key": (NewEvent("claim-1", "T", {"a": [{None: 1}]}), "payload"),
+    "a float key beside a tuple": (
+        NewEvent("claim-1", "T", {"t": (1, 2), "f": {1.5: 0}}),
+        "payload",
+    ),
+    "int key in metadata": (NewEvent("claim-1", "T", {}, metadata={"n": {0: "x"}}), "metadata"),
+    "a cycle": (NewEvent("claim-1", "T", _cyclic()), "payload"),
     "payload over the limit": (
         NewEvent("claim-1", "T", _padding_for(MAX_PAYLOAD_BYTES + 1)),
         "payload",
@@ -376,6 +392,20 @@ class StoreContract:
         assert store.read_stream("claim-2") == []
         result = store.verify()
         assert (result.ok, result.count) == (True, 1)
+
+    def test_tuples_are_stored_as_lists_and_shared_metadata_is_not_aliased(
+        self, store: EventStore
+    ) -> None:
+        """A tuple is a JSON array; events of a batch sharing one metadata object each
+        get a copy of their own, equal to what a later read returns."""
+        shared = {"batch": "b", "tags": ["x"]}
+        stored = store.append(
+            [NewEvent("claim-1", "T", {"t": (1, (2, "3"))}, metadata=shared) for _ in range(3)]
+        )
+        assert stored[0].payload == {"t": [1, [2, "3"]]}
+        assert everything(store) == stored
+        stored[0].metadata["tags"].append("y")
+        assert [e.metadata for e in stored[1:]] == [shared, shared]
 
     def test_limits_are_inclusive(self, store: EventStore) -> None:
         """A payload of exactly the size limit and a 255-character stream id are accepted."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy as sa
 
+from ledger.errors import StoreError
 from ledger.store.record import EventStore
+from ledger.store.schema import events as events_table
 from ledger.store.sql import SQLStore
-from tests.store.contract import StoreContract, new
+from tests.store.contract import HookFailed, StoreContract, new
 
 
 class TestSQLiteStore(StoreContract):
@@ -64,3 +68,79 @@ class TestSQLiteFile:
         assert sorted(acknowledged) == [e.position for e in store.read_all()] == list(range(1, 161))
         assert store.verify().count == 160
         store.close()
+
+
+class TestSQLiteOwnConnection:
+    """A store runs its transactions on a connection of its own, begun on the driver; what
+    the rest of the ledger relies on still holds."""
+
+    def test_one_store_shared_by_threads(self, sqlite_url: str) -> None:
+        """Threads appending through one store take turns: every append is kept."""
+        store = SQLStore(sqlite_url)
+
+        def write(writer: int) -> list[int]:
+            return [store.append([new(f"writer-{writer}")])[0].position for _ in range(30)]
+
+        with ThreadPoolExecutor(4) as pool:
+            acknowledged = [p for part in pool.map(write, range(4)) for p in part]
+        assert sorted(acknowledged) == [e.position for e in store.read_all()] == list(range(1, 121))
+        assert store.verify().count == 120
+        store.close()
+
+    def test_hook_runs_sqlalchemy_and_driver_statements_in_the_append(
+        self, sqlite_url: str
+    ) -> None:
+        """The hook's connection sees the rows being appended, through SQLAlchemy and its
+        driver; a transaction opened inside the hook is another one, which does not."""
+        store = SQLStore(sqlite_url)
+        store.append([new("claim-1")])
+        seen: dict[str, int] = {}
+
+        def hook(connection: sa.Connection, _stored: object) -> None:
+            count = sa.select(sa.func.count()).select_from(events_table)
+            seen["core"] = connection.execute(count).scalar_one()
+            cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            seen["driver"] = cursor.execute("SELECT count(*) FROM events").fetchone()[0]
+            with store.transaction() as other:
+                seen["other"] = other.execute(count).scalar_one()
+
+        store.append([new("claim-2"), new("claim-3")], on_append=hook)
+        assert seen == {"core": 3, "driver": 3, "other": 1}
+        assert store.head()[0] == 3
+        store.close()
+
+    def test_hook_failing_after_sqlalchemy_statements_rolls_back(self, sqlite_url: str) -> None:
+        """Nothing of a failed append stays, and the store's connection is usable after."""
+        store = SQLStore(sqlite_url)
+
+        def fail(connection: sa.Connection, _stored: object) -> None:
+            connection.execute(sa.select(sa.func.count()).select_from(events_table))
+            raise HookFailed
+
+        for _ in range(2):
+            with pytest.raises(HookFailed):
+                store.append([new("claim-1")], on_append=fail)
+        assert store.head()[0] == 0
+        assert store.append([new("claim-1")])[0].position == 1
+        store.close()
+
+    def test_busy_database_is_a_store_error_and_the_store_recovers(self, sqlite_url: str) -> None:
+        """A writer that cannot get the lock in time fails with StoreError, appends
+        nothing, and appends normally once the lock is free."""
+        store = SQLStore(sqlite_url, busy_timeout=0.05)
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError):
+            store.append([new("claim-1")])
+        other.execute("ROLLBACK")
+        other.close()
+        assert store.append([new("claim-1")])[0].position == 1
+        store.close()
+
+    def test_close_returns_every_connection(self, sqlite_url: str) -> None:
+        """After close no connection of the store is checked out."""
+        store = SQLStore(sqlite_url)
+        store.append([new("claim-1")])
+        assert store.head()[0] == 1
+        store.close()
+        assert store.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -201,6 +201,7 @@ class PolicyClaim:
     root_claim_id: str
     root_origin: str
     as_of: date | datetime
+    as_of_key: datetime  # `as_of_key(as_of)`: as-ofs compared as instants
     low: Decimal
     high: Decimal | None
     number: Decimal | None
@@ -220,6 +221,7 @@ class PolicyClaim:
             claim.root_claim_id,
             claim.root_origin,
             claim.as_of,
+            as_of_key(claim.as_of),
             quantity.low,
             quantity.high,
             quantity.number,
@@ -452,14 +454,12 @@ def _latest_statements(
     statements: list[_Statement] = []
     excluded: list[_Excluded] = []
     for origin, members in groups.items():
-        keys = [as_of_key(claim.as_of) for claim in members]
-        latest = max(keys)
-        now = tuple(claim for claim, key in zip(members, keys, strict=True) if key == latest)
-        excluded += [
-            (claim, "superseded", now[0].as_of)
-            for claim, key in zip(members, keys, strict=True)
-            if key < latest
-        ]
+        latest = max(claim.as_of_key for claim in members)
+        now = tuple(claim for claim in members if claim.as_of_key == latest)
+        if len(now) < len(members):
+            excluded += [
+                (claim, "superseded", now[0].as_of) for claim in members if claim.as_of_key < latest
+            ]
         statements.append(_Statement(origin=origin, claims=now, key=latest))
     return statements, excluded
 

@@ -4,12 +4,14 @@ Live, `Projector.handle` runs inside the append transaction (the store's `on_app
 hook): it first checks each event against the read model as it stands under the writer's
 lock — unknown sources, claims retracted twice… — and then applies it, so the log and the
 read model commit together or not at all. Replay runs the same `apply` without the checks.
-Estimates are recomputed once per batch for each figure the batch touched.
+Estimates are recomputed once per batch for each figure the batch touched: from the few
+columns the policy reads of each claim (`PolicyClaim`), storing the headline
+(`EstimateSummary`) and a history entry. Readers rebuild the provenance from the claims.
 
 Speed (docs/performance.md): the write path issues plain statements on the transaction's
 own DBAPI cursor (building SQLAlchemy statements cost more than running them), and keeps
-a `_Memory` of what it read and wrote — sources, figures, each figure's last estimate (a
-digest and its summary) and, live, the claims of recently touched figures. The memory is
+a `_Memory` of what it read and wrote — sources, figures, each figure's headline and the
+policy columns of the claims of recently touched figures (an LRU). The memory is
 only trusted for the exact log prefix it was built from: the (position, hash) of the last
 event it applied must be the `prev_hash` link of the next batch, so an append by another
 process, a rolled-back append or a replay elsewhere empties it first.
@@ -49,7 +51,7 @@ from ledger.domain.events import (
 )
 from ledger.domain.model import Figure, FigureKind
 from ledger.domain.quantity import Hedge
-from ledger.domain.values import microseconds
+from ledger.domain.values import as_of_key, microseconds
 from ledger.errors import (
     AlreadyExistsError,
     InvalidInputError,
@@ -73,7 +75,7 @@ Batch = Sequence[tuple[StoredEvent, Event]]
 class Projector:
     """Applies events to the SQL read model; one instance per open ledger."""
 
-    def __init__(self, *, remembered_claims: int = 20_000) -> None:
+    def __init__(self, *, remembered_claims: int = 100_000) -> None:
         self._bodies: dict[str, str] = {}
         self._memory = _Memory(remembered_claims)
 
@@ -92,7 +94,7 @@ class Projector:
                 for key in self._apply(sql, stored, event):
                     touched[key] = (stored, event)
             for key, (stored, event) in touched.items():
-                self._recompute(sql, key, stored, event, remember=check)
+                self._recompute(sql, key, stored, event)
             _save_checkpoint(sql, batch[-1][0].position)
         except BaseException:
             self._memory.forget()
@@ -378,9 +380,7 @@ class Projector:
         independence = {c.root_origin: self._body(connection, c.root_origin) for c in claims}
         return estimate_figure(q.figure_info(figure), claims, independence)
 
-    def _recompute(
-        self, sql: _Sql, key: str, stored: StoredEvent, event: Event, *, remember: bool
-    ) -> None:
+    def _recompute(self, sql: _Sql, key: str, stored: StoredEvent, event: Event) -> None:
         """Store the figure's new headline and a history entry.
 
         Every batch that touches a figure changes its provenance (a new claim, a claim's
@@ -390,7 +390,7 @@ class Projector:
         memory = self._memory
         figure = memory.figure(sql, key)
         assert figure is not None, f"figure {key} was touched but is not defined"
-        claims = memory.claims_of(sql, key, remember=remember)
+        claims = memory.claims_of(sql, key)
         independence = {c.root_origin: self._body_of(sql, c.root_origin) for c in claims}
         after = summarize_figure(figure.kind, claims, independence)
         before = memory.summary(sql, key)
@@ -583,13 +583,13 @@ class _Memory:
             found = self.summaries[key] = EstimateSummary.model_validate_json(row[0])
         return found
 
-    def claims_of(self, sql: _Sql, key: str, *, remember: bool) -> list[PolicyClaim]:
+    def claims_of(self, sql: _Sql, key: str) -> list[PolicyClaim]:
         views = self.views.get(key)
         if views is not None:
             self.views.move_to_end(key)
             return views
         views = [_policy_claim(row) for row in sql.rows(_POLICY_CLAIMS, (key,))]
-        if remember and len(views) <= self.limit:
+        if len(views) <= self.limit:
             self.views[key] = views
             self.remembered += len(views)
             self._trim()
@@ -674,7 +674,7 @@ _WITHDRAWN_STATUSES = {
 
 _HEDGES = {hedge.value: hedge for hedge in Hedge}
 _STATUSES = {status.value: status for status in ClaimStatus}
-_AS_OF: dict[str, date | datetime] = {}  # as-of texts repeat: parse each once
+_AS_OF: dict[str, tuple[date | datetime, datetime]] = {}  # as-of texts repeat: parse once
 
 
 def _policy_claim(row: Sequence[Any]) -> PolicyClaim:
@@ -682,7 +682,8 @@ def _policy_claim(row: Sequence[Any]) -> PolicyClaim:
     as_of = _AS_OF.get(row[5])
     if as_of is None:
         text = row[5]
-        as_of = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        as_of = (value, as_of_key(value))
         if len(_AS_OF) < 100_000:
             _AS_OF[text] = as_of
     return PolicyClaim(
@@ -691,7 +692,7 @@ def _policy_claim(row: Sequence[Any]) -> PolicyClaim:
         row[2],
         row[3],
         row[4],
-        as_of,
+        *as_of,
         Decimal(row[6]),
         None if row[7] is None else Decimal(row[7]),
         None if row[8] is None else Decimal(row[8]),

@@ -35,7 +35,8 @@ def stream_of(event: Event) -> str:
 
 def to_new_event(event: Event, metadata: dict[str, Any]) -> NewEvent:
     """The store record for a domain event, with its class's schema version."""
-    payload = event.model_dump(mode="json", exclude={"type"})
+    payload = event.model_dump(mode="json")
+    del payload["type"]  # cheaper than pydantic's `exclude`, which is resolved on every call
     return NewEvent(
         stream_id=stream_of(event),
         type=event.type,

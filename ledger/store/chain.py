@@ -198,19 +198,22 @@ def encode_batch(events: Sequence[NewEvent]) -> list[Encoded]:
     """`encode_checked` for each event of a batch, in order.
 
     Events sharing one metadata object (a service batch does) have it checked and encoded
-    once; each still gets a copy of its own, decoded from the text.
+    once; each still gets a copy of its own: a shallow copy when no value is an object or
+    array (the rest are immutable), else one decoded from the text.
     """
     encoded: list[Encoded] = []
     shared: Any = None
-    metadata_text = ""
+    metadata: JSONDict = {}
+    metadata_text, flat = "", False
     for event in events:
         _check_header(event)
         payload_text, payload, size = _encode_object("payload", event.payload)
         if encoded and event.metadata is shared:
-            metadata = json.loads(metadata_text)
+            metadata = dict(metadata) if flat else json.loads(metadata_text)
         else:
             metadata_text, metadata, _ = _encode_object("metadata", event.metadata)
             shared = event.metadata
+            flat = not any(isinstance(v, dict | list) for v in metadata.values())
         if size > MAX_PAYLOAD_BYTES:
             raise InvalidPayloadError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
         encoded.append(Encoded(payload_text, metadata_text, payload, metadata))

@@ -65,7 +65,7 @@ BAD_INPUT = {
     "lone surrogate": (NewEvent("claim-1", "T", {"quote": "\ud800"}), "payload"),
     "non-string keys": (NewEvent("claim-1", "T", {"by": {2: "a", 10: "b"}}), "payload"),
     "one int key": (NewEvent("claim-1", "T", {"by": {1: "a"}}), "payload"),
-    "a bool key": (NewEvent("claim-1", "T", {True: "a"}), "payload"),
+    "a bool key": (NewEvent("claim-1", "T", {True: "a"}), "payload"),  # type: ignore[dict-item]
     "a None key": (NewEvent("claim-1", "T", {"a": [{None: 1}]}), "payload"),
     "a float key beside a tuple": (
         NewEvent("claim-1", "T", {"t": (1, 2), "f": {1.5: 0}}),
@@ -393,19 +393,29 @@ class StoreContract:
         result = store.verify()
         assert (result.ok, result.count) == (True, 1)
 
+    @pytest.mark.parametrize(
+        "shared", [{"batch": "b", "n": 1}, {"batch": "b", "tags": ["x"]}], ids=["flat", "nested"]
+    )
     def test_tuples_are_stored_as_lists_and_shared_metadata_is_not_aliased(
-        self, store: EventStore
+        self, store: EventStore, shared: dict[str, Any]
     ) -> None:
         """A tuple is a JSON array; events of a batch sharing one metadata object each
         get a copy of their own, equal to what a later read returns."""
-        shared = {"batch": "b", "tags": ["x"]}
+        expected = {
+            key: list(value) if isinstance(value, list) else value for key, value in shared.items()
+        }
         stored = store.append(
             [NewEvent("claim-1", "T", {"t": (1, (2, "3"))}, metadata=shared) for _ in range(3)]
         )
         assert stored[0].payload == {"t": [1, [2, "3"]]}
         assert everything(store) == stored
-        stored[0].metadata["tags"].append("y")
-        assert [e.metadata for e in stored[1:]] == [shared, shared]
+        for record in stored:
+            assert record.metadata is not shared
+            assert record.metadata == expected
+        stored[0].metadata["batch"] = "changed"
+        stored[0].metadata.get("tags", []).append("y")
+        assert [e.metadata for e in stored[1:]] == [expected, expected]
+        assert shared == expected
 
     def test_limits_are_inclusive(self, store: EventStore) -> None:
         """A payload of exactly the size limit and a 255-character stream id are accepted."""

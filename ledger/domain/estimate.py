@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
 
@@ -412,8 +413,8 @@ def _evaluate(
     return _Outcome(ordered, excluded, statements, combined, status, best, bodies)
 
 
-def _by_position(claim: PolicyClaim) -> tuple[int, str]:
-    return claim.position, claim.claim_id
+_by_position = attrgetter("position", "claim_id")
+_COUNTING = frozenset(status for status in ClaimStatus if status.counts)
 
 
 def _meet(spans: Sequence[_Interval]) -> _Interval:
@@ -435,7 +436,7 @@ def _partition(ordered: Sequence[PolicyClaim]) -> tuple[list[PolicyClaim], list[
     counted: list[PolicyClaim] = []
     excluded: list[_Excluded] = []
     for claim in ordered:
-        if not claim.status.counts:
+        if claim.status not in _COUNTING:
             excluded.append((claim, "standing", None))
         elif claim.withdrawn_via is not None:
             excluded.append((claim, "withdrawn", None))
@@ -448,19 +449,29 @@ def _latest_statements(
     counted: Sequence[PolicyClaim],
 ) -> tuple[list[_Statement], list[_Excluded]]:
     """One statement per effective origin (its latest as-of); earlier claims excluded."""
-    groups: dict[str, list[PolicyClaim]] = {}
+    latest: dict[str, tuple[datetime, list[PolicyClaim]]] = {}
+    superseded = False
     for claim in counted:
-        groups.setdefault(claim.root_origin, []).append(claim)
-    statements: list[_Statement] = []
+        key, origin = claim.as_of_key, claim.root_origin
+        found = latest.get(origin)
+        if found is None or key > found[0]:
+            latest[origin] = (key, [claim])
+            superseded = superseded or found is not None
+        elif key == found[0]:
+            found[1].append(claim)
+        else:
+            superseded = True
+    statements = [
+        _Statement(origin=origin, claims=tuple(members), key=key)
+        for origin, (key, members) in latest.items()
+    ]
     excluded: list[_Excluded] = []
-    for origin, members in groups.items():
-        latest = max(claim.as_of_key for claim in members)
-        now = tuple(claim for claim in members if claim.as_of_key == latest)
-        if len(now) < len(members):
-            excluded += [
-                (claim, "superseded", now[0].as_of) for claim in members if claim.as_of_key < latest
-            ]
-        statements.append(_Statement(origin=origin, claims=now, key=latest))
+    if superseded:
+        by_origin = {statement.origin: statement for statement in statements}
+        for claim in counted:
+            statement = by_origin[claim.root_origin]
+            if claim.as_of_key < statement.key:
+                excluded.append((claim, "superseded", statement.claims[0].as_of))
     return statements, excluded
 
 
@@ -495,13 +506,16 @@ def _combine(statements: Sequence[_Statement]) -> _Combined:
     """Intersect every statement; on an empty intersection name the pair and the envelope."""
     latest = _latest_as_of(statements)
     spans = [(claim, s.contribution(claim)) for s in statements for claim in s.claims]
-    floor_claim, (low, _) = min(spans, key=lambda cs: (-cs[1][0], *_setter_order(cs[0])))
+    low = max(span[0] for _, span in spans)
     ceilings = [(claim, span[1]) for claim, span in spans if span[1] is not None]
     if not ceilings:
         return _Combined(low=low, high=None, latest=latest)
-    ceiling_claim, high = min(ceilings, key=lambda ch: (ch[1], *_setter_order(ch[0])))
+    high = min(ceiling for _, ceiling in ceilings)
     if low <= high:
         return _Combined(low=low, high=high, latest=latest)
+    # The pair to name: the claims setting the highest floor and the lowest ceiling.
+    floor_claim = min((c for c, span in spans if span[0] == low), key=_setter_order)
+    ceiling_claim = min((c for c, ceiling in ceilings if ceiling == high), key=_setter_order)
     envelope_low, envelope_high = _hull([statement.interval() for statement in statements])
     return _Combined(
         low=envelope_low,

@@ -643,8 +643,7 @@ def _dispute_flags(claim: ClaimView) -> tuple[str, ...]:
 def _use(
     claim: ClaimView, *, counted: bool, reason: str, flags: tuple[str, ...] | None = None
 ) -> ClaimUse:
-    # Every field comes from an already validated claim: no need to validate again.
-    return ClaimUse.model_construct(
+    return ClaimUse(
         claim_id=claim.claim_id,
         report_id=claim.report_id,
         origin=claim.origin,

@@ -256,8 +256,7 @@ class Projector:
 
     def _assert(self, sql: _Sql, stored: StoredEvent, event: ClaimAsserted) -> set[str]:
         parent = self._memory.claim(sql, event.derived_from) if event.derived_from else None
-        # Every field comes from the validated event and the store: no need to validate again.
-        view = ClaimView.model_construct(
+        view = ClaimView(
             claim_id=event.claim_id,
             report_id=event.report_id,
             figure=event.figure,

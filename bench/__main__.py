@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.report import render
+from bench.report import markdown, render
 from bench.runner import SIZES, run
 
 RESULTS = Path(__file__).parent / "results"
@@ -47,7 +47,17 @@ def main(argv: list[str] | None = None) -> int:
         help="where the databases go (default: a temporary folder, removed)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        metavar="RESULTS",
+        help="print the table of an earlier run's JSON as Markdown (docs/performance.md) and stop",
+    )
     args = parser.parse_args(argv)
+    if args.markdown is not None:
+        print(markdown(json.loads(args.markdown.read_text())))
+        return 0
 
     from ledger.logs import configure
 

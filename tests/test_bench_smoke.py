@@ -43,3 +43,18 @@ def test_tiny_run_writes_every_measure_and_replays_identically(tmp_path: Path) -
     assert results["replay"]["ledger"]["events"] == results["workload"]["large"]["events"]
     assert "bulk_vs_eventsourcing" in results["ratios"]
     assert ("writers_4" in results["postgres"]) == (postgres != "none")
+
+
+def test_the_markdown_table_has_a_row_per_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench --markdown RESULTS` prints the committed run's table for the docs."""
+    latest = Path(__file__).resolve().parent.parent / "bench" / "latest.json"
+    ratios = json.loads(latest.read_text())["ratios"]
+
+    assert main(["--markdown", str(latest)]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [
+        "| measure | ledger | peer | ratio | target | |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    assert len(lines) == 2 + len(ratios)

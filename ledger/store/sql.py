@@ -161,12 +161,14 @@ class SQLStore(EventStore):
     def transaction(self, *, write: bool = False) -> Iterator[Connection]:
         """A transaction; `write=True` takes the writer's lock first (see the module doc).
 
-        On SQLite it runs on the store's own connection when that is free; one that finds
-        it busy (another thread's, or nested in a transaction) takes a pooled connection,
-        as every PostgreSQL transaction does (the pool checks a connection is alive).
+        Writes, and on SQLite reads too, run on the store's own connection when it is free;
+        one that finds it busy (another thread's, or nested in a transaction) takes a
+        pooled connection, as PostgreSQL reads always do (the pool checks a connection is
+        still alive before handing it out; a write checks its own, see `_begin_own`).
         """
         with translated_errors():
-            if self.dialect == "sqlite" and self._own_lock.acquire(blocking=False):
+            own = write or self.dialect == "sqlite"
+            if own and self._own_lock.acquire(blocking=False):
                 try:
                     with self._own_transaction(write) as connection:
                         yield connection
@@ -188,20 +190,51 @@ class SQLStore(EventStore):
         Statements run through SQLAlchemy on it (the projector's) make SQLAlchemy begin a
         transaction of its own, which the `begin` listener leaves to the driver's; it is
         then committed or rolled back through SQLAlchemy, so both agree it has ended. A
-        commit or rollback that fails discards the connection (closing it rolls back).
+        commit or rollback that fails drops the connection (closing it rolls back).
         """
-        if self._own is None:
-            self._own = self.engine.connect()
-        connection = self._own
-        dialect, driver = connection.dialect, _driver(connection)
-        begin = "BEGIN IMMEDIATE" if write else "BEGIN"
-        _wrapped(dialect, begin, lambda: driver.execute(begin))
+        connection = self._begin_own(write)
         try:
             yield connection
         except BaseException:
             self._end_own(connection, commit=False)
             raise
         self._end_own(connection, commit=True)
+
+    def _begin_own(self, write: bool) -> Connection:
+        """Begin on the own connection: `BEGIN [IMMEDIATE]` on SQLite, the writer's lock on
+        PostgreSQL. If the server dropped the connection since its last use, that first
+        statement fails having done nothing: the connection is replaced and it runs again."""
+        if self.dialect == "postgresql":
+            statement = WRITER_LOCK
+        else:
+            statement = "BEGIN IMMEDIATE" if write else "BEGIN"
+        try:
+            return self._run_first(statement)
+        except exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        self._drop_own()
+        return self._run_first(statement)
+
+    def _run_first(self, statement: str) -> Connection:
+        """Run `statement` on the own connection (opened if need be) and return that; driver
+        errors come wrapped, marked `connection_invalidated` if the connection is lost."""
+        if self._own is None:
+            self._own = self.engine.connect()
+        connection, dialect = self._own, self._own.dialect
+        driver = _driver(connection)
+        try:
+            driver.execute(statement)
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.DBAPIError.instance(
+                statement,
+                (),
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=dialect.is_disconnect(error, driver, None),
+                dialect=dialect,
+            ) from error
+        return connection
 
     def _end_own(self, connection: Connection, *, commit: bool) -> None:
         try:
@@ -212,11 +245,16 @@ class SQLStore(EventStore):
                 end = driver.commit if commit else driver.rollback
                 _wrapped(connection.dialect, "COMMIT" if commit else "ROLLBACK", end)
         except BaseException:
-            self._own = None
-            with contextlib.suppress(exc.SQLAlchemyError):
-                connection.invalidate()
-                connection.close()
+            self._drop_own()
             raise
+
+    def _drop_own(self) -> None:
+        """Forget the own connection, closing it on the driver (which rolls back)."""
+        own, self._own = self._own, None
+        if own is not None:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                own.invalidate()
+            own.close()
 
     def append(
         self,

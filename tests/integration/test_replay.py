@@ -10,6 +10,9 @@ import ledger
 from ledger import Claim, Report, SourceKind
 from ledger.domain.events import SourceRegistered
 from ledger.service.mapper import to_new_event
+from ledger.service.seeds import load_seeds
+from ledger.store import migrate
+from ledger.store.sql import create_engine
 from tests.conftest import fresh_postgres_schema, postgres_server_url
 from tests.strategies import LEDGER_FIGURES, LEDGER_ORIGINS, ledger_operations
 
@@ -106,3 +109,21 @@ class TestCatchUp:
         with ledger.open(sqlite_url) as lg:
             assert [s.source_id for s in lg.sources()] == ["late", "wire"]
             assert lg.catch_up() == 0
+
+    def test_upgrading_from_the_stored_provenance_schema_rebuilds_the_read_model(
+        self, database_url: str
+    ) -> None:
+        """Migration 0003 empties the read model of a ledger kept by 0002; opening the
+        ledger rebuilds it from the log, to the same estimates and history."""
+        with ledger.open(database_url) as lg:
+            load_seeds(lg)
+            estimates = lg.estimates()
+            histories = {e.figure: lg.history(e.figure) for e in estimates}
+        engine = create_engine(database_url)
+        migrate.downgrade(engine, "0002")
+        engine.dispose()
+
+        with ledger.open(database_url) as lg:
+            assert lg.estimates() == estimates
+            assert {e.figure: lg.history(e.figure) for e in estimates} == histories
+            assert lg.replay().identical

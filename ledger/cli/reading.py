@@ -37,7 +37,7 @@ def figures(db: Db = None, json: Json = False) -> None:
     """List every figure with its unit, kind and current estimate."""
     with opened(db) as lg:
         found = lg.figures()
-        estimates = {estimate.figure: estimate for estimate in lg.estimates()}
+        estimates = lg.summaries()
     if json:
         render.emit(found)
     else:

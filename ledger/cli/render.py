@@ -338,8 +338,8 @@ def sources_table(sources: Sequence[Source]) -> Table:
     return table
 
 
-def figures_table(figures: Sequence[Figure], estimates: dict[str, FigureEstimate]) -> Table:
-    """Every figure, with its unit, kind and current estimate."""
+def figures_table(figures: Sequence[Figure], estimates: dict[str, EstimateSummary]) -> Table:
+    """Every figure, with its unit, kind and current estimate's headline."""
     table = new_table("figure", "best", "range", "status", keep=(1, 2, 3))
     for figure in figures:
         estimate = estimates.get(figure.figure)

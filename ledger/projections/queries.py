@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from ledger.domain.estimate import ClaimView, EventRef, FigureInfo
+from ledger.domain.estimate import ClaimView, EstimateSummary, EventRef, FigureInfo
 from ledger.domain.model import Figure, FigureKind, Source, SourceKind
 from ledger.projections import tables as t
 from ledger.projections.claims import ClaimChange, claim_as_of
@@ -140,6 +140,12 @@ def changed_by(connection: Connection, key: str) -> EventRef | None:
     query = sa.select(t.estimates.c.changed_by).where(t.estimates.c.figure == key)
     text = connection.execute(query).scalar()
     return EventRef.model_validate_json(text) if text else None
+
+
+def summaries(connection: Connection) -> dict[str, EstimateSummary]:
+    """The stored headline of every figure's current estimate."""
+    rows = connection.execute(sa.select(t.estimates.c.figure, t.estimates.c.summary))
+    return {key: EstimateSummary.model_validate_json(text) for key, text in rows}
 
 
 def changes_by_figure(connection: Connection) -> dict[str, EventRef]:

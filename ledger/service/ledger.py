@@ -15,7 +15,7 @@ from typing import Any, Self
 
 import structlog
 
-from ledger.domain.estimate import ClaimView, EventRef, FigureEstimate
+from ledger.domain.estimate import ClaimView, EstimateSummary, EventRef, FigureEstimate
 from ledger.domain.events import (
     ClaimAsserted,
     ClaimCorrected,
@@ -389,6 +389,12 @@ class Ledger:
             for key in changes.keys() - found.keys():  # figures without claims: no data
                 found[key] = self._projector.compute(connection, key, [])
         return [_stamped(found[key], changes[key], head) for key in sorted(changes)]
+
+    def summaries(self) -> dict[str, EstimateSummary]:
+        """The headline of every figure's current estimate (low, best, high, status, support),
+        as the projection stores it: one read, without rebuilding any provenance."""
+        with self.store.transaction() as connection:
+            return q.summaries(connection)
 
     def sources(self) -> list[Source]:
         """Every registered source."""

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from hypothesis import HealthCheck, given, settings
 
 import ledger
-from ledger import Claim, Report, SourceKind
+from ledger import Claim, EstimateSummary, Report, SourceKind
 from ledger.domain.events import SourceRegistered
 from ledger.service.mapper import to_new_event
 from ledger.service.seeds import load_seeds
@@ -70,6 +70,14 @@ def check_replay(url: str, operations: Operations) -> None:
     with ledger.open(url) as lg:
         run(lg, operations)
         live = {f.figure: lg.estimate(f.figure) for f in lg.figures()}
+        # The headline the projection stored is that of the provenance a reader rebuilds,
+        # and the last history entry names the event the estimate says changed it.
+        stored = lg.summaries()
+        assert stored == {key: EstimateSummary.of(estimate) for key, estimate in live.items()}
+        assert lg.estimates() == [live[key] for key in sorted(live)]
+        for key, estimate in live.items():
+            last = lg.history(key)[-1]
+            assert (last.after, last.cause.event) == (stored[key], estimate.provenance.changed_by)
         result = lg.replay()
         assert result.identical, result.differences
         assert {f.figure: lg.estimate(f.figure) for f in lg.figures()} == live

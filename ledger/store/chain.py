@@ -241,12 +241,6 @@ def same_content(stored: StoredEvent, new: NewEvent, payload_text: str) -> bool:
     )
 
 
-def check_float_free(value: Any) -> None:
-    """Reject non-finite floats early with a payload error (helper for fast paths)."""
-    if _has_bad_float(value):
-        raise InvalidPayloadError("payload", "NaN and infinity are not JSON numbers")
-
-
 def verify_chain(
     events: Iterable[StoredEvent | tuple[int, str]],
     positions_of_hash: Callable[[str], list[int]],

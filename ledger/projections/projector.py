@@ -75,7 +75,7 @@ Batch = Sequence[tuple[StoredEvent, Event]]
 class Projector:
     """Applies events to the SQL read model; one instance per open ledger."""
 
-    def __init__(self, *, remembered_claims: int = 100_000) -> None:
+    def __init__(self, *, remembered_claims: int = 50_000) -> None:
         self._bodies: dict[str, str] = {}
         self._memory = _Memory(remembered_claims)
 

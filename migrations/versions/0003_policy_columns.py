@@ -1,8 +1,9 @@
 """Claims keep the columns the estimation policy reads; an estimate row keeps the headline.
 
 Recomputing a figure's estimate on every append used to decode each claim's JSON document
-and write the whole provenance (tens of KB); now it reads a few columns per claim and
-stores the summary and the event that last changed it. Readers rebuild the provenance
+and write the whole provenance (tens of KB); now it reads a few columns per claim — one
+range scan of an index that covers them — and stores the summary and the event that last
+changed it. Readers rebuild the provenance
 from the claims with the same policy.
 
 The read model is derived data: this migration empties it (and its checkpoint), and the
@@ -35,6 +36,22 @@ def _empty_read_model() -> None:
     op.drop_table("claims")
 
 
+_POLICY_COLUMNS = [
+    "claim_id",
+    "report_id",
+    "root_claim_id",
+    "root_origin",
+    "as_of",
+    "low",
+    "high",
+    "number",
+    "hedge",
+    "published_us",
+    "status",
+    "withdrawn_via",
+]
+
+
 def _claims(*policy_columns: sa.Column[object]) -> None:
     op.create_table(
         "claims",
@@ -52,7 +69,8 @@ def _claims(*policy_columns: sa.Column[object]) -> None:
     )
     op.create_index(op.f("ix_claims_report_id"), "claims", ["report_id"])
     op.create_index(op.f("ix_claims_derived_from"), "claims", ["derived_from"])
-    op.create_index(op.f("ix_claims_figure_position"), "claims", ["figure", "position"])
+    if not policy_columns:
+        op.create_index(op.f("ix_claims_figure_position"), "claims", ["figure", "position"])
 
 
 def upgrade() -> None:
@@ -68,6 +86,8 @@ def upgrade() -> None:
         sa.Column("published_us", sa.BigInteger(), nullable=False),
         sa.Column("withdrawn_via", sa.String(128), nullable=True),
     )
+    # A figure's claims in order, covering what the policy reads: one range scan per recompute.
+    op.create_index("ix_claims_policy", "claims", ["figure", "position", *_POLICY_COLUMNS])
     op.create_table(
         "estimates",
         sa.Column("figure", sa.String(400), nullable=False),

@@ -565,6 +565,14 @@ def _ledger_event(stored: StoredEvent) -> LedgerEvent:
     )
 
 
+def _stamped(
+    estimate: FigureEstimate, changed_by: EventRef | None, position: int
+) -> FigureEstimate:
+    """An estimate as read at `position`, naming the event that last changed it."""
+    provenance = estimate.provenance.model_copy(update={"changed_by": changed_by})
+    return estimate.model_copy(update={"position": position, "provenance": provenance})
+
+
 __all__ = [
     "Ledger",
     "LedgerEvent",
@@ -576,11 +584,3 @@ __all__ = [
     "default_url",
     "open",
 ]
-
-
-def _stamped(
-    estimate: FigureEstimate, changed_by: EventRef | None, position: int
-) -> FigureEstimate:
-    """An estimate as read at `position`, naming the event that last changed it."""
-    provenance = estimate.provenance.model_copy(update={"changed_by": changed_by})
-    return estimate.model_copy(update={"position": position, "provenance": provenance})

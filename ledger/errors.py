@@ -17,6 +17,8 @@ the boundary into these. Input errors name the field and the reason.
     │   ├── DuplicateEventError      an event id was reused for different content
     │   ├── AlreadyExistsError       a source, figure, report or claim id is taken
     │   └── InvalidTransitionError   e.g. retracting a claim twice, or a retraction
+    │       └── NotEntitledError     a source that may not make this compensation
+    │                                (.instead: what it can do instead)
     └── StoreError                   the database failed or refused
         ├── DatabaseUnavailableError cannot connect
         ├── AppendOnlyViolationError the database refused to update or delete an event
@@ -37,6 +39,7 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidTransitionError",
     "LedgerError",
+    "NotEntitledError",
     "NotFoundError",
     "QuantityParseError",
     "StoreError",
@@ -157,6 +160,15 @@ class InvalidTransitionError(ConflictError):
         self.field = field
         self.reason = reason
         super().__init__(f"{field}: {reason}")
+
+
+class NotEntitledError(InvalidTransitionError):
+    """A compensation its author may not make: only the issuer retracts, only the same body
+    supersedes. `instead` says what the caller can do (usually: dispute the claim)."""
+
+    def __init__(self, field: str, reason: str, instead: str) -> None:
+        self.instead = instead
+        super().__init__(field, f"{reason}; {instead}")
 
 
 class StoreError(LedgerError):

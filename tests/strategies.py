@@ -203,6 +203,10 @@ def figure_claims(
                 position=index + 1,
                 root_claim_id=parent.root_claim_id if parent else claim_id,
                 root_origin=parent.root_origin if parent else origin,
+                root_published_at=(parent.root_published_at or parent.published_at)
+                if parent
+                else None,
+                root_position=(parent.root_position or parent.position) if parent else None,
                 status=status,
                 status_by=None if status is ClaimStatus.ACTIVE else "someone",
                 status_reason=None if status is ClaimStatus.ACTIVE else "generated",

@@ -61,15 +61,27 @@ STATUS_STYLE = {
     EstimateStatus.SINGLE_ORIGIN: "cyan",
     EstimateStatus.CONFLICTING: "bold red",
     EstimateStatus.RETRACTED: "magenta",
+    EstimateStatus.REFUTED: "magenta",
+    EstimateStatus.SUPERSEDED: "magenta",
+    EstimateStatus.WITHDRAWN: "magenta",
     EstimateStatus.NO_DATA: "dim",
 }
 
 STATUS_MEANING = {
-    EstimateStatus.CONSISTENT: "independent origins agree (their ranges overlap)",
-    EstimateStatus.SINGLE_ORIGIN: "every counted claim goes back to one body; nothing confirms it",
-    EstimateStatus.CONFLICTING: "counted claims do not overlap; no best estimate is given",
-    EstimateStatus.RETRACTED: (
-        "claims were made but none counts any more; the count is unknown, not 0"
+    EstimateStatus.CONSISTENT: (
+        "corroborated: independent origins agree at the latest as-of (their ranges overlap)"
+    ),
+    EstimateStatus.SINGLE_ORIGIN: "one body speaks at the latest as-of; nothing corroborates it",
+    EstimateStatus.CONFLICTING: (
+        "counted claims (or a nested figure) do not overlap; no best estimate is given"
+    ),
+    EstimateStatus.RETRACTED: ("their issuers withdrew every claim; the count is unknown, not 0"),
+    EstimateStatus.REFUTED: "every claim was shown false; the count is unknown, not 0",
+    EstimateStatus.SUPERSEDED: (
+        "every claim was replaced, and no replacement stands; the count is unknown, not 0"
+    ),
+    EstimateStatus.WITHDRAWN: (
+        "no claim counts any more (retracted, refuted or replaced); the count is unknown, not 0"
     ),
     EstimateStatus.NO_DATA: "no claim about this figure (at this moment)",
 }
@@ -124,10 +136,24 @@ def plural(count: int, word: str) -> str:
 
 
 def support(summary: EstimateSummary) -> str:
-    """ "4 claims in 2 reports, 1 origin"."""
+    """ "4 claims in 2 reports, 1 origin", and the earlier bodies whose floors agree."""
+    earlier = f" (+{summary.earlier} earlier, compatible)" if summary.earlier else ""
     return (
         f"{plural(summary.claims, 'claim')} in {plural(summary.reports, 'report')}, "
-        f"{plural(summary.origins, 'origin')}"
+        f"{plural(summary.origins, 'origin')}{earlier}"
+    )
+
+
+def setters(summary: EstimateSummary) -> str:
+    """Who set each number: "low rferl-killed-164, best rferl-killed-164"."""
+    return ", ".join(
+        f"{field} {by}"
+        for field, by in (
+            ("low", summary.low_by),
+            ("best", summary.best_by),
+            ("high", summary.high_by),
+        )
+        if by is not None
     )
 
 
@@ -207,6 +233,17 @@ def estimate_view(
     parts.append(Text(" · ".join(facts), style="dim"))
     if provenance.conflict:
         parts.append(_conflict(estimate))
+    if provenance.figure_conflicts:
+        parts.append(
+            Text(
+                "Conflict with nested figure: "
+                + ", ".join(provenance.figure_conflicts)
+                + " (a part's floor above the whole's high)",
+                style="bold red",
+            )
+        )
+    if provenance.floors:
+        parts.append(_floors(estimate))
     if provenance.used:
         parts.append(_uses(provenance.used, "Counted"))
     if provenance.excluded:
@@ -221,6 +258,17 @@ def estimate_view(
             )
         )
     return Group(*parts)
+
+
+def _floors(estimate: FigureEstimate) -> Text:
+    """The nested figures whose lows are floors for this one."""
+    text = Text("Floors from nested figures", style="bold")
+    for floor in estimate.provenance.floors:
+        text.append(
+            f"\n{'●' if floor.applied else '○'} floor from {floor.figure}: "
+            f"{number(floor.low)} {estimate.unit} as of {moment(floor.as_of)} — {floor.reason}"
+        )
+    return text
 
 
 def _conflict(estimate: FigureEstimate) -> Text:
@@ -307,14 +355,18 @@ def history_table(changes: Sequence[EstimateChange], title: str | None = None) -
     for change in changes:
         cause = change.cause
         body = Text()
-        body.append(cause.event.event_type, style="bold")
+        body.append(" + ".join(dict.fromkeys(c.event.event_type for c in change.causes)), "bold")
         body.append(f" · recorded {recorded(change.recorded_at)}", style="dim")
         if cause.published_at is not None:
             body.append(f" · published {moment(cause.published_at)}", style="dim")
-        body.append(f"\n{cause.description}")
+        for each in change.causes:
+            mark = f"#{each.event.position} " if len(change.causes) > 1 else ""
+            body.append(f"\n{mark}{each.description}")
         if change.before is not None:
             body.append(f"\n{change_text(change)}", style="cyan")
         body.append(f"\nnow: {_state(change.after)}")
+        if by := setters(change.after):
+            body.append(f"\nset by: {by}", style="dim")
         listing.add_row(Text(f"#{change.position}", style="bold"), body)
         listing.add_row("", "")
     parts: list[RenderableType] = [listing]

@@ -1,41 +1,53 @@
-"""The best-estimate policy: a pure function from a figure's claims to its estimate.
+"""The best-estimate policy's inputs and outputs, and its two entry points.
 
-Models here are the policy's inputs (`ClaimView`: a claim with its current standing) and
-its output (`FigureEstimate` with `Provenance`). docs/estimation.md states the policy.
+Models here are the policy's input (`ClaimView`: a claim with its current standing) and
+its output (`FigureEstimate` with `Provenance`, or just the headline `EstimateSummary`).
+The evaluation itself is `ledger.domain.policy.evaluate`; docs/estimation.md states it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
-from enum import StrEnum
-from operator import attrgetter
 
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.model import FigureKind
-from ledger.domain.quantity import Hedge, Quantity
+from ledger.domain.policy import (
+    NO_NESTING,
+    POLICY_VERSION,
+    ClaimStatus,
+    EstimateStatus,
+    FigureBound,
+    FloorUse,
+    Nesting,
+    Outcome,
+    PolicyClaim,
+    Statement,
+    evaluate,
+)
+from ledger.domain.quantity import Quantity
 from ledger.domain.values import Number, as_of_key, microseconds
 
-POLICY_VERSION = "2026.11-1"
-
-
-class ClaimStatus(StrEnum):
-    """Where a claim stands after the compensating events recorded against it."""
-
-    ACTIVE = "active"
-    DISPUTED = "disputed"  # questioned; still counted, flagged
-    RETRACTED = "retracted"  # the issuer withdrew it
-    SUPERSEDED = "superseded"  # the same origin published a newer figure
-    REFUTED = "refuted"  # shown false
-    CORRECTED = "corrected"  # our extraction was wrong; a replacement claim exists
-
-    @property
-    def counts(self) -> bool:
-        """Whether a claim in this standing still counts as evidence."""
-        return self in (ClaimStatus.ACTIVE, ClaimStatus.DISPUTED)
+__all__ = [
+    "POLICY_VERSION",
+    "ClaimStatus",
+    "ClaimUse",
+    "ClaimView",
+    "EstimateStatus",
+    "EstimateSummary",
+    "EventRef",
+    "FigureBound",
+    "FigureEstimate",
+    "FigureFloor",
+    "FigureInfo",
+    "Nesting",
+    "PolicyClaim",
+    "Provenance",
+    "estimate_figure",
+    "policy_claim",
+    "summarize_figure",
+]
 
 
 class _Model(BaseModel):
@@ -46,8 +58,9 @@ class ClaimView(_Model):
     """A claim as the read model holds it: what was asserted, and where it stands now.
 
     `root_claim_id` / `root_origin`: the end of its `derived_from` chain (itself and its
-    own origin when it relays nothing). `withdrawn_via`: the id of a withdrawn
-    (retracted/refuted/corrected) claim up its chain, when it rests on one.
+    own origin when it relays nothing); `root_published_at` / `root_position`: when and
+    where that claim was recorded (None: this claim's own). `withdrawn_via`: the id of a
+    withdrawn (retracted/refuted/corrected) claim up its chain, when it rests on one.
     """
 
     claim_id: str
@@ -64,6 +77,8 @@ class ClaimView(_Model):
     position: int
     root_claim_id: str
     root_origin: str
+    root_published_at: datetime | None = None
+    root_position: int | None = None
     status: ClaimStatus = ClaimStatus.ACTIVE
     status_by: str | None = None
     status_reason: str | None = None
@@ -72,14 +87,27 @@ class ClaimView(_Model):
     withdrawn_via: str | None = None
 
 
-class EstimateStatus(StrEnum):
-    """The standing of a figure's estimate."""
-
-    CONSISTENT = "consistent"  # two or more independent origins whose intervals overlap
-    SINGLE_ORIGIN = "single-origin"  # all counted claims come from one independent origin
-    CONFLICTING = "conflicting"  # counted intervals do not overlap; best withheld
-    RETRACTED = "retracted"  # claims exist but none counts any more; best is null
-    NO_DATA = "no data"  # no claim was ever made
+def policy_claim(claim: ClaimView) -> PolicyClaim:
+    """The policy's reading of a full claim."""
+    quantity = claim.quantity
+    return PolicyClaim(
+        claim.claim_id,
+        claim.report_id,
+        claim.position,
+        claim.root_claim_id,
+        claim.root_origin,
+        claim.as_of,
+        as_of_key(claim.as_of),
+        quantity.low,
+        quantity.high,
+        quantity.number,
+        quantity.hedge,
+        microseconds(claim.published_at),
+        claim.status,
+        claim.withdrawn_via,
+        microseconds(claim.root_published_at or claim.published_at),
+        claim.position if claim.root_position is None else claim.root_position,
+    )
 
 
 class ClaimUse(_Model):
@@ -100,6 +128,16 @@ class ClaimUse(_Model):
     flags: tuple[str, ...] = ()
 
 
+class FigureFloor(_Model):
+    """A nested (child) figure's low, weighed as a floor for this cumulative figure."""
+
+    figure: str
+    low: Number
+    as_of: date | datetime
+    applied: bool  # it set this figure's low
+    reason: str
+
+
 class EventRef(_Model):
     """The event that last changed an estimate."""
 
@@ -110,37 +148,59 @@ class EventRef(_Model):
 
 
 class Provenance(_Model):
-    """Why an estimate is what it is."""
+    """Why an estimate is what it is.
+
+    `origins`: the independent bodies whose statements at the latest as-of agree — the
+    corroboration. `earlier_origins`: bodies heard only at an earlier as-of, whose floors
+    are compatible with the estimate but do not confirm it. `low_by` / `best_by` /
+    `high_by`: the claim (or nested figure) that set each number.
+    """
 
     used: tuple[ClaimUse, ...] = ()
     excluded: tuple[ClaimUse, ...] = ()
-    origins: tuple[str, ...] = ()  # independent origins (top-level bodies) of counted claims
+    origins: tuple[str, ...] = ()
+    earlier_origins: tuple[str, ...] = ()
     statement_origins: tuple[str, ...] = ()  # the origins whose latest statements counted
     reports: tuple[str, ...] = ()  # distinct reports behind counted claims
     derivation: tuple[tuple[str, str], ...] = ()  # (relay claim id, the claim it relays)
     conflict: tuple[str, ...] = ()  # the smallest incompatible set of claim ids
+    figure_conflicts: tuple[str, ...] = ()  # nested figures whose bounds this one passes
+    floors: tuple[FigureFloor, ...] = ()
+    low_by: str | None = None
+    best_by: str | None = None
+    high_by: str | None = None
     policy_version: str = POLICY_VERSION
     lexicon_versions: tuple[str, ...] = ()
     changed_by: EventRef | None = None
 
     @property
     def summary(self) -> str:
-        """E.g. "4 claims in 2 reports, 1 independent origin"."""
-
-        def n(count: int, word: str) -> str:
-            return f"{count} {word}{'' if count == 1 else 's'}"
-
-        return (
-            f"{n(len(self.used), 'claim')} in {n(len(self.reports), 'report')}, "
-            f"{n(len(self.origins), 'independent origin')}"
+        """E.g. "4 claims in 2 reports, 1 independent origin (+1 earlier, compatible)"."""
+        return _support(len(self.used), len(self.reports), len(self.origins)) + _earlier(
+            len(self.earlier_origins)
         )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _support(claims: int, reports: int, origins: int) -> str:
+    return (
+        f"{_plural(claims, 'claim')} in {_plural(reports, 'report')}, "
+        f"{_plural(origins, 'independent origin')}"
+    )
+
+
+def _earlier(count: int) -> str:
+    return f" (+{count} earlier, compatible)" if count else ""
 
 
 class FigureEstimate(_Model):
     """low / best / high for one figure, its status and provenance.
 
     `high` None with `low` set means open above (∞). All three are None for "no data" and
-    "retracted" — never 0. Always low ≤ best ≤ high where present.
+    when no claim counts any more — never 0. Always low ≤ best ≤ high where present.
     """
 
     figure: str
@@ -164,7 +224,10 @@ class FigureInfo(_Model):
 
 
 class EstimateSummary(_Model):
-    """The headline of an estimate: what the projection stores and a history entry compares."""
+    """The headline of an estimate: what the projection stores and a history entry compares.
+
+    `origins` counts the corroborating independent origins (at the latest as-of);
+    `earlier` the bodies heard only earlier, whose floors are compatible."""
 
     low: Number | None
     best: Number | None
@@ -173,7 +236,13 @@ class EstimateSummary(_Model):
     claims: int
     reports: int
     origins: int
+    earlier: int = 0
+    as_of: date | datetime | None = None
     conflict: tuple[str, ...] = ()
+    figure_conflicts: tuple[str, ...] = ()
+    low_by: str | None = None
+    best_by: str | None = None
+    high_by: str | None = None
 
     @classmethod
     def of(cls, estimate: FigureEstimate) -> EstimateSummary:
@@ -187,67 +256,44 @@ class EstimateSummary(_Model):
             claims=len(provenance.used),
             reports=len(provenance.reports),
             origins=len(provenance.origins),
+            earlier=len(provenance.earlier_origins),
+            as_of=estimate.as_of,
             conflict=provenance.conflict,
+            figure_conflicts=provenance.figure_conflicts,
+            low_by=provenance.low_by,
+            best_by=provenance.best_by,
+            high_by=provenance.high_by,
         )
 
+    @property
+    def support(self) -> str:
+        """E.g. "2 claims in 2 reports, 1 independent origin (+1 earlier, compatible)"."""
+        return _support(self.claims, self.reports, self.origins) + _earlier(self.earlier)
 
-@dataclass(slots=True)
-class PolicyClaim:
-    """What the policy reads of a claim — the read model keeps exactly these as columns, so a
-    figure's estimate can be recomputed without decoding its claims' documents."""
-
-    claim_id: str
-    report_id: str
-    position: int
-    root_claim_id: str
-    root_origin: str
-    as_of: date | datetime
-    as_of_key: datetime  # `as_of_key(as_of)`: as-ofs compared as instants
-    low: Decimal
-    high: Decimal | None
-    number: Decimal | None
-    hedge: Hedge
-    published_us: int  # publication time, microseconds since the epoch (UTC)
-    status: ClaimStatus
-    withdrawn_via: str | None
-
-    @classmethod
-    def of(cls, claim: ClaimView) -> PolicyClaim:
-        """The policy's reading of a full claim."""
-        quantity = claim.quantity
-        return cls(
-            claim.claim_id,
-            claim.report_id,
-            claim.position,
-            claim.root_claim_id,
-            claim.root_origin,
-            claim.as_of,
-            as_of_key(claim.as_of),
-            quantity.low,
-            quantity.high,
-            quantity.number,
-            quantity.hedge,
-            microseconds(claim.published_at),
-            claim.status,
-            claim.withdrawn_via,
-        )
+    def bound(self, figure: str, which: str) -> FigureBound | None:
+        """This figure's `low` or `high` as a bound on a nested figure (None: none to give)."""
+        value = self.low if which == "low" else self.high
+        if value is None or self.as_of is None:
+            return None
+        return FigureBound(figure=figure, value=value, as_of=self.as_of)
 
 
 def estimate_figure(
     figure: FigureInfo,
     claims: Sequence[ClaimView],
     independence: Mapping[str, str],
+    nesting: Nesting = NO_NESTING,
 ) -> FigureEstimate:
     """The estimate of `figure` from all its claims (counted or not), with its provenance.
 
-    `independence` maps a source id to its top-level body (itself when it has no parent).
-    The steps, each a helper below, are those of docs/estimation.md: keep the claims that
-    count, collapse them into one latest statement per effective origin, apply the
-    cumulative/level rule, intersect the statements, then pick the best point inside.
-    The result does not depend on the order of `claims`.
+    `independence` maps a source id to its top-level body (itself when it has no parent);
+    `nesting` carries the bounds of its child and parent figures. The result does not
+    depend on the order of `claims`.
     """
     views = {claim.claim_id: claim for claim in claims}
-    outcome = _evaluate(figure.kind, [PolicyClaim.of(claim) for claim in claims], independence)
+    outcome = evaluate(
+        figure.kind, [policy_claim(claim) for claim in claims], independence, nesting
+    )
     rank = {claim.claim_id: index for index, claim in enumerate(outcome.ordered)}
 
     def by_rank(use: ClaimUse) -> int:
@@ -272,12 +318,13 @@ def estimate_figure(
             status=outcome.status,
             provenance=base,
         )
+    setters = {"low": combined.low_by, "best": outcome.best_by, "high": combined.high_by}
     used = [
         _use(
             view,
             counted=True,
             reason=_why_counted(view, statement, combined.latest),
-            flags=_flags(view, combined.conflict),
+            flags=_flags(view, combined.conflict, setters),
         )
         for statement in outcome.statements
         for view in (views[claim.claim_id] for claim in statement.claims)
@@ -286,9 +333,15 @@ def estimate_figure(
         update={
             "used": tuple(sorted(used, key=by_rank)),
             "origins": tuple(sorted(outcome.bodies)),
+            "earlier_origins": tuple(sorted(outcome.earlier)),
             "statement_origins": tuple(sorted(s.origin for s in outcome.statements)),
             "reports": tuple(sorted({use.report_id for use in used})),
             "conflict": combined.conflict,
+            "figure_conflicts": combined.figure_conflicts,
+            "floors": tuple(_floor(use, combined.latest) for use in combined.floors),
+            "low_by": combined.low_by,
+            "best_by": outcome.best_by,
+            "high_by": combined.high_by,
         }
     )
     return FigureEstimate(
@@ -305,11 +358,18 @@ def estimate_figure(
 
 
 def summarize_figure(
-    kind: FigureKind, claims: Sequence[PolicyClaim], independence: Mapping[str, str]
+    kind: FigureKind,
+    claims: Sequence[PolicyClaim],
+    independence: Mapping[str, str],
+    nesting: Nesting = NO_NESTING,
 ) -> EstimateSummary:
     """`EstimateSummary.of(estimate_figure(...))` without building the provenance: the same
     policy, run on the columns the read model keeps, for recomputing on every append."""
-    outcome = _evaluate(kind, claims, independence)
+    return summary_of(evaluate(kind, claims, independence, nesting))
+
+
+def summary_of(outcome: Outcome) -> EstimateSummary:
+    """The headline of an outcome of the policy."""
     combined = outcome.combined
     if combined is None:
         return EstimateSummary(
@@ -324,255 +384,14 @@ def summarize_figure(
         claims=len(used),
         reports=len({claim.report_id for claim in used}),
         origins=len(outcome.bodies),
+        earlier=len(outcome.earlier),
+        as_of=combined.latest,
         conflict=combined.conflict,
+        figure_conflicts=combined.figure_conflicts,
+        low_by=combined.low_by,
+        best_by=outcome.best_by,
+        high_by=combined.high_by,
     )
-
-
-# Hedges whose stated number is the writer's value or a floor the count reaches. "Up to N"
-# and "fewer than N" state a ceiling: taking it as the best point would be the least
-# conservative reading, so their numbers are never candidates (docs/estimation.md).
-_POINT_HEDGES = frozenset(
-    {Hedge.EXACT, Hedge.ROUND, Hedge.AROUND, Hedge.AT_LEAST, Hedge.MORE_THAN, Hedge.NEARLY}
-)
-
-_Interval = tuple[Decimal, Decimal | None]  # [low, high]; high None is open (∞)
-
-_Excluded = tuple[PolicyClaim, str, date | datetime | None]
-"""A claim that does not count: why ("standing", "withdrawn", "superseded", "stale") and
-the as-of its reason names."""
-
-
-@dataclass(frozen=True)
-class _Statement:
-    """The latest word of one effective origin: its claims sharing the greatest as-of."""
-
-    origin: str
-    claims: tuple[PolicyClaim, ...]  # by position
-    key: datetime  # as_of_key of the claims' as-of
-    floor_only: bool = False  # an earlier as-of on a cumulative figure
-
-    def contribution(self, claim: PolicyClaim) -> _Interval:
-        """What one of its claims constrains: its interval, or only its floor."""
-        return (claim.low, None if self.floor_only else claim.high)
-
-    def interval(self) -> _Interval:
-        """Its claims' intersection; their hull when they contradict each other."""
-        spans = [self.contribution(claim) for claim in self.claims]
-        low, high = _meet(spans)
-        if high is not None and low > high:
-            return _hull(spans)
-        return low, high
-
-
-@dataclass(frozen=True)
-class _Combined:
-    """The statements intersected (or, on conflict, their envelope)."""
-
-    low: Decimal
-    high: Decimal | None
-    latest: date | datetime  # T: the latest as-of among the statements
-    conflict: tuple[str, ...] = ()  # (claim setting the highest floor, lowest ceiling)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What the policy decided, before it is written up as a provenance."""
-
-    ordered: list[PolicyClaim]  # every claim, by position
-    excluded: list[_Excluded]
-    statements: list[_Statement]
-    combined: _Combined | None  # None: nothing counts
-    status: EstimateStatus
-    best: Decimal | None
-    bodies: set[str]  # the independent bodies behind the statements
-
-
-def _evaluate(
-    kind: FigureKind, claims: Sequence[PolicyClaim], independence: Mapping[str, str]
-) -> _Outcome:
-    ordered = sorted(claims, key=_by_position)
-    counted, excluded = _partition(ordered)
-    statements, superseded = _latest_statements(counted)
-    statements, stale = _apply_timing(kind, statements)
-    excluded += superseded + stale
-    if not statements:
-        status = EstimateStatus.RETRACTED if ordered else EstimateStatus.NO_DATA
-        return _Outcome(ordered, excluded, [], None, status, None, set())
-
-    def body(source: str) -> str:
-        return independence.get(source, source)
-
-    combined = _combine(statements)
-    bodies = {body(statement.origin) for statement in statements}
-    best: Decimal | None
-    if combined.conflict:
-        status, best = EstimateStatus.CONFLICTING, None
-    else:
-        status = EstimateStatus.SINGLE_ORIGIN if len(bodies) == 1 else EstimateStatus.CONSISTENT
-        best = _best(statements, combined, body)
-    return _Outcome(ordered, excluded, statements, combined, status, best, bodies)
-
-
-_by_position = attrgetter("position", "claim_id")
-_COUNTING = frozenset(status for status in ClaimStatus if status.counts)
-
-
-def _meet(spans: Sequence[_Interval]) -> _Interval:
-    """Intersection: the highest floor and the lowest ceiling (possibly inverted)."""
-    ceilings = [high for _, high in spans if high is not None]
-    return max(low for low, _ in spans), min(ceilings) if ceilings else None
-
-
-def _hull(spans: Sequence[_Interval]) -> _Interval:
-    """Envelope: the lowest floor and the highest ceiling (None if any is open)."""
-    low = min(low for low, _ in spans)
-    ceilings = [high for _, high in spans if high is not None]
-    return low, max(ceilings) if len(ceilings) == len(spans) else None
-
-
-def _partition(ordered: Sequence[PolicyClaim]) -> tuple[list[PolicyClaim], list[_Excluded]]:
-    """The claims that count, and the others: withdrawn by their own standing, or resting
-    on a withdrawn claim."""
-    counted: list[PolicyClaim] = []
-    excluded: list[_Excluded] = []
-    for claim in ordered:
-        if claim.status not in _COUNTING:
-            excluded.append((claim, "standing", None))
-        elif claim.withdrawn_via is not None:
-            excluded.append((claim, "withdrawn", None))
-        else:
-            counted.append(claim)
-    return counted, excluded
-
-
-def _latest_statements(
-    counted: Sequence[PolicyClaim],
-) -> tuple[list[_Statement], list[_Excluded]]:
-    """One statement per effective origin (its latest as-of); earlier claims excluded."""
-    latest: dict[str, tuple[datetime, list[PolicyClaim]]] = {}
-    superseded = False
-    for claim in counted:
-        key, origin = claim.as_of_key, claim.root_origin
-        found = latest.get(origin)
-        if found is None or key > found[0]:
-            latest[origin] = (key, [claim])
-            superseded = superseded or found is not None
-        elif key == found[0]:
-            found[1].append(claim)
-        else:
-            superseded = True
-    statements = [
-        _Statement(origin=origin, claims=tuple(members), key=key)
-        for origin, (key, members) in latest.items()
-    ]
-    excluded: list[_Excluded] = []
-    if superseded:
-        by_origin = {statement.origin: statement for statement in statements}
-        for claim in counted:
-            statement = by_origin[claim.root_origin]
-            if claim.as_of_key < statement.key:
-                excluded.append((claim, "superseded", statement.claims[0].as_of))
-    return statements, excluded
-
-
-def _apply_timing(
-    kind: FigureKind, statements: Sequence[_Statement]
-) -> tuple[list[_Statement], list[_Excluded]]:
-    """Earlier as-of statements: floor only (cumulative) or excluded as stale (level)."""
-    if not statements:
-        return [], []
-    latest = max(statement.key for statement in statements)
-    latest_as_of = _latest_as_of(statements)
-    kept: list[_Statement] = []
-    stale: list[_Excluded] = []
-    for statement in statements:
-        if statement.key == latest:
-            kept.append(statement)
-        elif kind is FigureKind.CUMULATIVE:
-            kept.append(replace(statement, floor_only=True))
-        else:
-            stale += [(claim, "stale", latest_as_of) for claim in statement.claims]
-    return kept, stale
-
-
-def _latest_as_of(statements: Sequence[_Statement]) -> date | datetime:
-    """T as written by the earliest-positioned claim that carries it."""
-    latest = max(statement.key for statement in statements)
-    carriers = [c for s in statements if s.key == latest for c in s.claims]
-    return min(carriers, key=_by_position).as_of
-
-
-def _combine(statements: Sequence[_Statement]) -> _Combined:
-    """Intersect every statement; on an empty intersection name the pair and the envelope."""
-    latest = _latest_as_of(statements)
-    spans = [(claim, s.contribution(claim)) for s in statements for claim in s.claims]
-    low = max(span[0] for _, span in spans)
-    ceilings = [(claim, span[1]) for claim, span in spans if span[1] is not None]
-    if not ceilings:
-        return _Combined(low=low, high=None, latest=latest)
-    high = min(ceiling for _, ceiling in ceilings)
-    if low <= high:
-        return _Combined(low=low, high=high, latest=latest)
-    # The pair to name: the claims setting the highest floor and the lowest ceiling.
-    floor_claim = min((c for c, span in spans if span[0] == low), key=_setter_order)
-    ceiling_claim = min((c for c, ceiling in ceilings if ceiling == high), key=_setter_order)
-    envelope_low, envelope_high = _hull([statement.interval() for statement in statements])
-    return _Combined(
-        low=envelope_low,
-        high=envelope_high,
-        latest=latest,
-        conflict=(floor_claim.claim_id, ceiling_claim.claim_id),
-    )
-
-
-def _setter_order(claim: PolicyClaim) -> tuple[bool, int, str]:
-    """Among claims sharing a bound, name the origin's own claim first, then the earliest."""
-    return claim.claim_id != claim.root_claim_id, claim.position, claim.claim_id
-
-
-def _best(
-    statements: Sequence[_Statement], combined: _Combined, body: Callable[[str], str]
-) -> Decimal:
-    """The most specific stated number inside [low, high]; low when none lies inside."""
-    candidates: list[tuple[PolicyClaim, Decimal]] = []
-    support: dict[Decimal, set[str]] = {}  # number -> the bodies whose statements state it
-    for statement in statements:
-        if statement.floor_only:
-            continue
-        for claim in statement.claims:
-            number = _credible_number(claim, combined)
-            if number is not None:
-                candidates.append((claim, number))
-                support.setdefault(number, set()).add(body(statement.origin))
-    if not candidates:
-        return combined.low
-    _, best = min(
-        candidates,
-        key=lambda cn: (
-            _width(cn[0]),
-            -len(support[cn[1]]),
-            -cn[0].published_us,
-            cn[0].position,
-            cn[0].claim_id,
-        ),
-    )
-    return best
-
-
-def _credible_number(claim: PolicyClaim, combined: _Combined) -> Decimal | None:
-    """The claim's stated point number when it lies inside the combined interval."""
-    number = claim.number
-    if number is None or claim.hedge not in _POINT_HEDGES:
-        return None
-    inside = combined.low <= number and (combined.high is None or number <= combined.high)
-    return number if inside else None
-
-
-def _width(claim: PolicyClaim) -> tuple[bool, Decimal]:
-    """Sortable width of a claim's own interval: open intervals after every finite one."""
-    if claim.high is None:
-        return True, Decimal(0)
-    return False, claim.high - claim.low
 
 
 def _reason(
@@ -614,21 +433,29 @@ def _said(claim: ClaimView) -> str:
     return who + why
 
 
-def _why_counted(claim: ClaimView, statement: _Statement, latest: date | datetime) -> str:
+def _why_counted(claim: ClaimView, statement: Statement, latest: date | datetime) -> str:
     """Why a claim counts: as itself or as a relay, and whether only its floor counts."""
     reason = "counted"
     if claim.derived_from is not None:
         reason = f"relay of {claim.derived_from}, collapsed onto {claim.root_origin}"
     if statement.floor_only:
-        reason += f"; earlier as-of: floor only (as of {_day(claim.as_of)}; latest {_day(latest)})"
+        reason += (
+            f"; earlier report, compatible: floor only "
+            f"(as of {_day(claim.as_of)}; latest {_day(latest)})"
+        )
     return reason
 
 
-def _flags(claim: ClaimView, conflict: tuple[str, ...]) -> tuple[str, ...]:
+def _flags(
+    claim: ClaimView, conflict: tuple[str, ...], setters: Mapping[str, str | None]
+) -> tuple[str, ...]:
     """Markers a reader should see next to a counted claim."""
     flags = list(_dispute_flags(claim))
     if claim.claim_id in conflict:
         flags.append("in conflict")
+    sets = [name for name, setter in setters.items() if setter == claim.claim_id]
+    if sets:
+        flags.append("sets " + (" and ".join(sets) if len(sets) < 3 else "low, best and high"))
     return tuple(flags)
 
 
@@ -638,6 +465,21 @@ def _dispute_flags(claim: ClaimView) -> tuple[str, ...]:
     if claim.status is ClaimStatus.DISPUTED:
         return (f"disputed by {claim.status_by}" if claim.status_by else "disputed",)
     return ()
+
+
+def _floor(use: FloorUse, latest: date | datetime) -> FigureFloor:
+    bound = use.bound
+    if use.later:
+        reason = f"as of {_day(bound.as_of)}, after this figure's latest ({_day(latest)})"
+    elif use.conflict:
+        reason = "in conflict: above this figure's high"
+    elif use.applied:
+        reason = "sets low"
+    else:
+        reason = "at or below this figure's low"
+    return FigureFloor(
+        figure=bound.figure, low=bound.value, as_of=bound.as_of, applied=use.applied, reason=reason
+    )
 
 
 def _use(

@@ -19,11 +19,18 @@ class Cause(BaseModel):
     by: str | None = None
     reason: str | None = None
     published_at: datetime | None = None
+    via: str | None = None  # the nested figure the event touched, when not this one
     description: str
 
 
 class EstimateChange(BaseModel):
-    """One change of a figure's estimate: before, after, and the event that caused it."""
+    """One change of a figure's estimate: before, after, and every event that caused it.
+
+    `causes` lists each event of the batch that touched the figure, in log order (a report
+    with three claims of one figure names all three; a nested figure's change names the
+    child's events). `after.low_by`, `after.best_by` and `after.high_by` say which claim —
+    or which nested figure — set each number.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -33,7 +40,12 @@ class EstimateChange(BaseModel):
     before: EstimateSummary | None
     after: EstimateSummary
     changed: tuple[str, ...]
-    cause: Cause
+    causes: tuple[Cause, ...]
+
+    @property
+    def cause(self) -> Cause:
+        """The last event of the batch that touched the figure: the one `changed_by` names."""
+        return self.causes[-1]
 
 
 def changed_fields(before: EstimateSummary | None, after: EstimateSummary) -> tuple[str, ...]:
@@ -43,12 +55,13 @@ def changed_fields(before: EstimateSummary | None, after: EstimateSummary) -> tu
     fields = [
         f for f in ("low", "best", "high", "status") if getattr(before, f) != getattr(after, f)
     ]
-    if (before.claims, before.reports, before.origins) != (
+    if (before.claims, before.reports, before.origins, before.earlier) != (
         after.claims,
         after.reports,
         after.origins,
+        after.earlier,
     ):
         fields.append("support")
-    if before.conflict != after.conflict:
+    if (before.conflict, before.figure_conflicts) != (after.conflict, after.figure_conflicts):
         fields.append("conflict")
     return tuple(fields) or ("provenance",)

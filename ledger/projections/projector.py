@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,9 +34,12 @@ from ledger.domain.estimate import (
     ClaimView,
     EstimateSummary,
     EventRef,
+    FigureBound,
     FigureEstimate,
+    Nesting,
     PolicyClaim,
     estimate_figure,
+    policy_claim,
     summarize_figure,
 )
 from ledger.domain.events import (
@@ -50,7 +53,9 @@ from ledger.domain.events import (
     SourceRegistered,
 )
 from ledger.domain.model import Figure, FigureKind
+from ledger.domain.policy import NO_NESTING
 from ledger.domain.quantity import Hedge
+from ledger.domain.rules import check_compensation
 from ledger.domain.values import as_of_key, microseconds
 from ledger.errors import (
     AlreadyExistsError,
@@ -70,6 +75,10 @@ from ledger.store.record import StoredEvent
 log = structlog.get_logger("ledger.projections")
 
 Batch = Sequence[tuple[StoredEvent, Event]]
+Caused = tuple[StoredEvent, Event, str]
+"""An event of the batch and the figure it touched (a nested figure's reaches its parent)."""
+ClaimsAt = Callable[[str], list[ClaimView]]
+"""A figure key → its claims as they stood at the moment a reader asks about."""
 
 
 class Projector:
@@ -87,14 +96,13 @@ class Projector:
         sql = _Sql(connection)
         self._memory.follow(sql, first.position - 1, first.prev_hash)
         try:
-            touched: dict[str, tuple[StoredEvent, Event]] = {}
+            touched: dict[str, list[Caused]] = {}
             for stored, event in batch:
                 if check:
                     self._check(sql, event)
                 for key in self._apply(sql, stored, event):
-                    touched[key] = (stored, event)
-            for key, (stored, event) in touched.items():
-                self._recompute(sql, key, stored, event)
+                    touched.setdefault(key, []).append((stored, event, key))
+            self._recompute(sql, touched)
             _save_checkpoint(sql, batch[-1][0].position)
         except BaseException:
             self._memory.forget()
@@ -166,28 +174,12 @@ class Projector:
             raise UnknownClaimError(event.claim_id, "claim_id")
         if not isinstance(event, ClaimCorrected):
             self._need_source(sql, event.by, "by")
-        if not target.status.counts:
-            raise InvalidTransitionError(
-                "claim_id", f"claim {event.claim_id} is already {target.status.value}"
-            )
-        if event.published_at is not None and event.published_at < target.published_at:
-            raise InvalidInputError(
-                "published_at",
-                f"{event.published_at.isoformat()} is before the claim was published "
-                f"({target.published_at.isoformat()})",
-            )
+        replacement = None
         if isinstance(event, ClaimSuperseded):
             replacement = self._memory.claim(sql, event.replacement)
             if replacement is None:
                 raise UnknownClaimError(event.replacement, "replacement")
-            if replacement.claim_id == target.claim_id:
-                raise InvalidInputError("replacement", "a claim cannot supersede itself")
-            if (replacement.figure, replacement.root_origin) != (target.figure, target.root_origin):
-                raise InvalidInputError(
-                    "replacement",
-                    "must be a claim of the same figure from the same origin "
-                    f"({target.figure}, {target.root_origin})",
-                )
+        check_compensation(event, target, replacement, lambda source: self._body_of(sql, source))
 
     def _need_source(self, sql: _Sql, source_id: str, field: str) -> None:
         if not self._memory.source(sql, source_id):
@@ -236,6 +228,8 @@ class Projector:
                     parent=event.parent,
                     description=event.description,
                 )
+                if event.parent is not None and event.parent in self._memory.kids:
+                    self._memory.kids[event.parent].append(event.figure)
                 return {event.figure}
             case ReportFiled():
                 sql.run(
@@ -271,9 +265,12 @@ class Projector:
             position=stored.position,
             root_claim_id=parent.root_claim_id if parent else event.claim_id,
             root_origin=parent.root_origin if parent else event.origin,
+            root_published_at=(parent.root_published_at or parent.published_at) if parent else None,
+            root_position=_root_position(parent) if parent else None,
         )
         asserted = view.model_dump_json()
         quantity = view.quantity
+        root = policy_claim(view)
         sql.run(
             _INSERT_CLAIM,
             (
@@ -293,6 +290,8 @@ class Projector:
                 quantity.hedge.value,
                 microseconds(view.published_at),
                 view.withdrawn_via,
+                root.root_published_us,
+                root.root_position,
                 asserted,
                 asserted,
             ),
@@ -370,36 +369,131 @@ class Projector:
 
     # -- estimates -----------------------------------------------------------------------------
 
-    def compute(
-        self, connection: Connection, key: str, claims: Sequence[ClaimView]
-    ) -> FigureEstimate:
-        """The policy's estimate of `key` from `claims` (no provenance event set)."""
+    def compute(self, connection: Connection, key: str, claims_at: ClaimsAt) -> FigureEstimate:
+        """The policy's estimate of `key` from its claims at some moment (`claims_at(key)`),
+        its children's lows and its parent's high at the same moment (no provenance event
+        set): what the live projection stores, rebuilt for readers."""
         figure = q.figure(connection, key)
         if figure is None:
             raise UnknownFigureError(key, suggestion=suggest(connection, key))
+        claims = claims_at(key)
+        nesting = self._nesting_at(connection, figure, claims_at)
         independence = {c.root_origin: self._body(connection, c.root_origin) for c in claims}
-        return estimate_figure(q.figure_info(figure), claims, independence)
+        return estimate_figure(q.figure_info(figure), claims, independence, nesting)
 
-    def _recompute(self, sql: _Sql, key: str, stored: StoredEvent, event: Event) -> None:
-        """Store the figure's new headline and a history entry.
+    def _headline_at(
+        self, connection: Connection, figure: Figure, claims_at: ClaimsAt, *, floors: bool
+    ) -> EstimateSummary:
+        """A figure's headline at a moment; with `floors`, its children's lows applied."""
+        claims = [policy_claim(claim) for claim in claims_at(figure.figure)]
+        nesting = NO_NESTING
+        if floors:
+            nesting = Nesting(floors=self._floors_at(connection, figure, claims_at))
+        independence = {c.root_origin: self._body(connection, c.root_origin) for c in claims}
+        return summarize_figure(figure.kind, claims, independence, nesting)
+
+    def _floors_at(
+        self, connection: Connection, figure: Figure, claims_at: ClaimsAt
+    ) -> tuple[FigureBound, ...]:
+        floors = []
+        for child in q.children(connection, figure.figure):
+            if _nests(child, figure):
+                low = self._headline_at(connection, child, claims_at, floors=True)
+                if (bound := low.bound(child.figure, "low")) is not None:
+                    floors.append(bound)
+        return tuple(floors)
+
+    def _nesting_at(self, connection: Connection, figure: Figure, claims_at: ClaimsAt) -> Nesting:
+        if figure.kind is not FigureKind.CUMULATIVE:
+            return NO_NESTING
+        ceiling = None
+        parent = q.figure(connection, figure.parent) if figure.parent else None
+        if parent is not None and _nests(figure, parent):
+            # A parent's high never depends on its children: its own claims decide it.
+            high = self._headline_at(connection, parent, claims_at, floors=False)
+            ceiling = high.bound(parent.figure, "high")
+        return Nesting(self._floors_at(connection, figure, claims_at), ceiling)
+
+    def _recompute(self, sql: _Sql, touched: Mapping[str, list[Caused]]) -> None:
+        """Store the new headline of every figure the batch touched, and a history entry.
 
         Every batch that touches a figure changes its provenance (a new claim, a claim's
         new standing, a relay now resting on a withdrawn claim), so every touch is a change
         even when the numbers stay: the entry then says what changed ("provenance").
+        Nested figures follow: deepest first, a figure whose low or as-of moved passes the
+        change up to its parent (a floor); then a figure whose high or as-of moved has its
+        children weighed again against it (a ceiling). Each figure gets one entry, naming
+        every event of the batch that reached it.
         """
+        memory = self._memory
+        causes = {key: list(events) for key, events in touched.items()}
+        before: dict[str, EstimateSummary | None] = {}
+        fresh: dict[str, EstimateSummary] = {}
+        pending = set(causes)
+        while pending:
+            key = max(pending, key=lambda k: (self._depth(sql, k), k))
+            pending.discard(key)
+            before[key] = memory.summary(sql, key)
+            fresh[key] = after = self._headline(sql, key, fresh)
+            figure = memory.figure(sql, key)
+            assert figure is not None, f"figure {key} was touched but is not defined"
+            parent = memory.figure(sql, figure.parent) if figure.parent else None
+            if parent is not None and _nests(figure, parent) and _moved(before[key], after, "low"):
+                causes[parent.figure] = _merged(causes.get(parent.figure, []), causes[key])
+                pending.add(parent.figure)
+        for key in [k for k in fresh if _moved(before[k], fresh[k], "high")]:
+            parent = memory.figure(sql, key)
+            for child in memory.children(sql, key):
+                if not _nests(memory.figure(sql, child), parent):
+                    continue
+                if child not in fresh:
+                    old = memory.summary(sql, child)
+                    if old is None or old.low is None:
+                        continue  # nothing of its own to weigh against the new ceiling
+                    before[child] = old
+                causes[child] = _merged(causes.get(child, []), causes[key])
+                fresh[child] = self._headline(sql, child, fresh)
+        for key, after in fresh.items():
+            self._store(sql, key, before[key], after, causes[key])
+
+    def _headline(
+        self, sql: _Sql, key: str, fresh: Mapping[str, EstimateSummary]
+    ) -> EstimateSummary:
+        """A figure's headline from its claims, its children's lows and its parent's high
+        (as just recomputed in this batch, else as stored)."""
         memory = self._memory
         figure = memory.figure(sql, key)
         assert figure is not None, f"figure {key} was touched but is not defined"
         claims = memory.claims_of(sql, key)
         independence = {c.root_origin: self._body_of(sql, c.root_origin) for c in claims}
-        after = summarize_figure(figure.kind, claims, independence)
-        before = memory.summary(sql, key)
-        ref = EventRef(
-            position=stored.position,
-            event_type=stored.type,
-            event_id=str(stored.event_id),
-            recorded_at=stored.recorded_at,
-        )
+        nesting = NO_NESTING
+        if figure.kind is FigureKind.CUMULATIVE:
+
+            def bound(other: str, which: str) -> FigureBound | None:
+                found = fresh.get(other) or memory.summary(sql, other)
+                return found.bound(other, which) if found is not None else None
+
+            floors = [
+                found
+                for child in memory.children(sql, key)
+                if _nests(memory.figure(sql, child), figure)
+                and (found := bound(child, "low")) is not None
+            ]
+            parent = memory.figure(sql, figure.parent) if figure.parent else None
+            ceiling = bound(parent.figure, "high") if parent and _nests(figure, parent) else None
+            nesting = Nesting(tuple(floors), ceiling)
+        return summarize_figure(figure.kind, claims, independence, nesting)
+
+    def _store(
+        self,
+        sql: _Sql,
+        key: str,
+        before: EstimateSummary | None,
+        after: EstimateSummary,
+        causes: Sequence[Caused],
+    ) -> None:
+        stored = causes[-1][0]
+        ref = _ref(stored)
         summary, changed_by = after.model_dump_json(), ref.model_dump_json()
         updated = sql.run(_UPDATE_ESTIMATE, (stored.position, summary, changed_by, key)).rowcount
         if updated == 0:
@@ -411,14 +505,21 @@ class Projector:
             before=before,
             after=after,
             changed=changed_fields(before, after),
-            cause=_cause(ref, event),
+            causes=tuple(_cause(_ref(s), e, None if f == key else f) for s, e, f in causes),
         )
         sql.run(
             _INSERT_HISTORY,
             (key, stored.position, sql.time(stored.recorded_at), entry.model_dump_json()),
         )
         # What a later read of the stored row gives (numbers go through JSON).
-        memory.summaries[key] = EstimateSummary.model_validate_json(summary)
+        self._memory.summaries[key] = EstimateSummary.model_validate_json(summary)
+
+    def _depth(self, sql: _Sql, key: str) -> int:
+        """How many parents a figure has above it."""
+        depth, figure = 0, self._memory.figure(sql, key)
+        while figure is not None and figure.parent is not None:
+            depth, figure = depth + 1, self._memory.figure(sql, figure.parent)
+        return depth
 
     def _body(self, connection: Connection, source_id: str) -> str:
         """The top-level body a source belongs to (itself when it has no parent)."""
@@ -512,6 +613,7 @@ class _Memory:
         self.head: tuple[int, str] | None = None
         self.sources: dict[str, str | None] = {}  # source id → parent
         self.figures: dict[str, Figure] = {}
+        self.kids: dict[str, list[str]] = {}  # figure → the figures nested in it
         self.summaries: dict[str, EstimateSummary] = {}  # each figure's stored headline
         self.views: OrderedDict[str, list[PolicyClaim]] = OrderedDict()
         self.remembered = 0
@@ -533,6 +635,7 @@ class _Memory:
         self.head = None
         self.sources.clear()
         self.figures.clear()
+        self.kids.clear()
         self.summaries.clear()
         self.views.clear()
         self.remembered = 0
@@ -560,6 +663,13 @@ class _Memory:
                 parent=row[3],
                 description=row[4],
             )
+        return found
+
+    def children(self, sql: _Sql, key: str) -> list[str]:
+        """The figures defined with `key` as their parent."""
+        found = self.kids.get(key)
+        if found is None:
+            found = self.kids[key] = [row[0] for row in sql.rows(_CHILDREN, (key,))]
         return found
 
     def claim_exists(self, sql: _Sql, claim_id: str) -> bool:
@@ -599,7 +709,7 @@ class _Memory:
         self.batch[view.claim_id] = view
         views = self.views.get(view.figure)
         if views is not None:
-            views.append(PolicyClaim.of(view))
+            views.append(policy_claim(view))
             self.remembered += 1
             self._trim()
 
@@ -615,19 +725,21 @@ class _Memory:
         if views is not None:
             for index, old in enumerate(views):
                 if old.claim_id == view.claim_id:
-                    views[index] = PolicyClaim.of(view)
+                    views[index] = policy_claim(view)
                     break
 
 
 _EVENT_HASH = "SELECT hash FROM events WHERE position = ?"
 _SOURCE = "SELECT parent FROM sources WHERE source_id = ?"
+_CHILDREN = "SELECT figure FROM figures WHERE parent = ? ORDER BY figure"
 _FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE figure = ?"
 _REPORT_EXISTS = "SELECT 1 FROM reports WHERE report_id = ?"
 _CLAIM_EXISTS = "SELECT 1 FROM claims WHERE claim_id = ?"
 _CLAIM = "SELECT current FROM claims WHERE claim_id = ?"
 _POLICY_CLAIMS = (
     "SELECT claim_id, report_id, position, root_claim_id, root_origin, as_of, low, high, "
-    "number, hedge, published_us, status, withdrawn_via FROM claims "
+    "number, hedge, published_us, status, withdrawn_via, root_published_us, root_position "
+    "FROM claims "
     "WHERE figure = ? ORDER BY position"
 )
 _RELAYS = "SELECT current FROM claims WHERE derived_from = ? ORDER BY position"
@@ -646,8 +758,8 @@ _INSERT_REPORT = (
 _INSERT_CLAIM = (
     "INSERT INTO claims (claim_id, figure, report_id, derived_from, position, published_at, "
     "status, root_claim_id, root_origin, as_of, low, high, number, hedge, published_us, "
-    "withdrawn_via, asserted, current) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "withdrawn_via, root_published_us, root_position, asserted, current) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_CLAIM = "UPDATE claims SET status = ?, withdrawn_via = ?, current = ? WHERE claim_id = ?"
 _INSERT_CHANGE = (
@@ -700,6 +812,8 @@ def _policy_claim(row: Sequence[Any]) -> PolicyClaim:
         row[10],
         _STATUSES[row[11]],
         row[12],
+        row[13],
+        row[14],
     )
 
 
@@ -707,7 +821,17 @@ def _text(number: Decimal | None) -> str | None:
     return None if number is None else str(number)
 
 
-def _cause(ref: EventRef, event: Event) -> Cause:
+def _cause(ref: EventRef, event: Event, via: str | None) -> Cause:
+    """The event in words; `via` names the nested figure it touched, when not this one."""
+    cause = _said(ref, event)
+    if via is None:
+        return cause
+    return cause.model_copy(
+        update={"via": via, "description": f"{cause.description} (in nested figure {via})"}
+    )
+
+
+def _said(ref: EventRef, event: Event) -> Cause:
     match event:
         case ClaimAsserted():
             return Cause(
@@ -755,6 +879,41 @@ def _day(as_of: date | datetime, published_at: datetime) -> datetime:
     if isinstance(as_of, datetime):
         return as_of
     return datetime.combine(as_of, datetime.min.time(), tzinfo=published_at.tzinfo)
+
+
+def _nests(child: Figure | None, parent: Figure | None) -> bool:
+    """Whether a child's low bounds its parent: both cumulative, in the same unit."""
+    return (
+        child is not None
+        and parent is not None
+        and child.kind is parent.kind is FigureKind.CUMULATIVE
+        and child.unit == parent.unit
+    )
+
+
+def _moved(before: EstimateSummary | None, after: EstimateSummary, which: str) -> bool:
+    """Whether a figure's `low` or `high` (or its as-of) changed: what a nested figure reads."""
+    old = (getattr(before, which), before.as_of) if before is not None else (None, None)
+    return old != (getattr(after, which), after.as_of)
+
+
+def _merged(first: Sequence[Caused], second: Sequence[Caused]) -> list[Caused]:
+    """Two lists of causes as one, in log order, each event once."""
+    found = {caused[0].position: caused for caused in (*first, *second)}
+    return [found[position] for position in sorted(found)]
+
+
+def _ref(stored: StoredEvent) -> EventRef:
+    return EventRef(
+        position=stored.position,
+        event_type=stored.type,
+        event_id=str(stored.event_id),
+        recorded_at=stored.recorded_at,
+    )
+
+
+def _root_position(parent: ClaimView) -> int:
+    return parent.position if parent.root_position is None else parent.root_position
 
 
 def suggest(connection: Connection, key: str) -> str | None:

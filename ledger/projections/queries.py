@@ -247,3 +247,9 @@ def dump(connection: Connection) -> dict[str, list[object]]:
 
 def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def children(connection: Connection, key: str) -> list[Figure]:
+    """The figures defined with `key` as their parent, by key."""
+    query = sa.select(t.figures).where(t.figures.c.parent == key).order_by(t.figures.c.figure)
+    return [_figure(row) for row in connection.execute(query)]

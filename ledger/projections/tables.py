@@ -1,5 +1,5 @@
 """Read-model tables. Unlike `events` they are rebuilt freely: `replay()` empties and refills
-them from the log. Created by migration 0002; registered on the store's metadata so the
+them from the log. Created by migrations 0002–0004; registered on the store's metadata so the
 migrations-agree-with-models test covers them."""
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ POLICY_COLUMNS = (
     "published_us",
     "status",
     "withdrawn_via",
+    "root_published_us",
+    "root_position",
 )
 """The claim columns the estimation policy reads (`PolicyClaim`), after figure and position."""
 
@@ -78,6 +80,9 @@ claims = sa.Table(
     sa.Column("hedge", sa.String(20), nullable=False),
     sa.Column("published_us", sa.BigInteger(), nullable=False),
     sa.Column("withdrawn_via", sa.String(128), nullable=True),
+    # The root claim's publication time and position: how an origin's statements are ordered.
+    sa.Column("root_published_us", sa.BigInteger(), nullable=False),
+    sa.Column("root_position", sa.BigInteger(), nullable=False),
     sa.Column("asserted", JSONText(), nullable=False),
     sa.Column("current", JSONText(), nullable=False),
     # A figure's claims in order, covering every column the policy reads: a recompute is

@@ -41,7 +41,7 @@ from ledger.errors import (
 from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
 from ledger.projections.history import EstimateChange
-from ledger.projections.projector import Projector, suggest
+from ledger.projections.projector import ClaimsAt, Projector, suggest
 from ledger.service.commands import (
     claim_event,
     compensation_fields,
@@ -350,20 +350,30 @@ class Ledger:
                     connection, require_aware(recorded_before, "recorded_before")
                 )
             changed_by: EventRef | None
+            claims_at: ClaimsAt
             if at_position is not None:
                 if at_position < 0:
                     raise InvalidInputError("at_position", "must be 0 or more")
-                at_position = min(at_position, head)
-                claims = q.claims_as_of(connection, figure, position=at_position)
+                position = at_position = min(at_position, head)
+
+                def claims_at(key: str) -> list[ClaimView]:
+                    return q.claims_as_of(connection, key, position=position)
+
                 changed_by = q.last_change(connection, figure, at_position)
-                position = at_position
             elif known_on is not None:
-                claims = q.claims_as_of(connection, figure, known_on=end_of(known_on))
+                last = end_of(known_on)
+
+                def claims_at(key: str) -> list[ClaimView]:
+                    return q.claims_as_of(connection, key, known_on=last)
+
                 changed_by, position = None, head
             else:  # now: the claims as they stand, and the event behind the stored headline
-                claims = q.claims(connection, figure)
+
+                def claims_at(key: str) -> list[ClaimView]:
+                    return q.claims(connection, key)
+
                 changed_by, position = q.changed_by(connection, figure), head
-            fresh = self._projector.compute(connection, figure, claims)
+            fresh = self._projector.compute(connection, figure, claims_at)
         return _stamped(fresh, changed_by, position)
 
     def history(self, figure: str) -> list[EstimateChange]:
@@ -382,12 +392,19 @@ class Ledger:
         with self.store.transaction() as connection:
             head = q.checkpoint(connection)
             changes = q.changes_by_figure(connection)
-            found = {
-                key: self._projector.compute(connection, key, claims)
-                for key, claims in q.claims_by_figure(connection)
-            }
+            found: dict[str, FigureEstimate] = {}
+            for key, claims in q.claims_by_figure(connection):
+
+                def claims_at(
+                    other: str, key: str = key, claims: list[ClaimView] = claims
+                ) -> list[ClaimView]:
+                    return claims if other == key else q.claims(connection, other)
+
+                found[key] = self._projector.compute(connection, key, claims_at)
             for key in changes.keys() - found.keys():  # figures without claims: no data
-                found[key] = self._projector.compute(connection, key, [])
+                found[key] = self._projector.compute(
+                    connection, key, lambda other: q.claims(connection, other)
+                )
         return [_stamped(found[key], changes[key], head) for key in sorted(changes)]
 
     def summaries(self) -> dict[str, EstimateSummary]:

@@ -103,7 +103,7 @@ class TestTimeline:
         assert len(line.marks) == len(claims)
         assert [w.at for w in line.withdrawals] == [RETRACTION_PUBLISHED]
         assert line.steps[-1].best == 164
-        assert line.steps[-1].status is EstimateStatus.CONSISTENT
+        assert line.steps[-1].status is EstimateStatus.SINGLE_ORIGIN
         assert all(a.at < b.at for a, b in zip(line.steps, line.steps[1:], strict=False))
 
     def test_recorded_axis_follows_the_history(self, kz: str) -> None:

@@ -134,16 +134,18 @@ class TestHistory:
         assert "ClaimRetracted" in out
         assert "retracted by kz-information-ministry" in out
         assert "the message had been published after a technical error" in out
-        assert "support 4 claims in 3 reports, 3 origins → 2 claims in 2 reports, 2 origins" in out
+        assert "status consistent → single-origin" in out
+        assert "set by: low rferl-killed-164, best rferl-killed-164" in out
 
     def test_json_lists_every_change_with_its_cause(self, run: Run, kz: str) -> None:
-        """`history --json` is the API's history: before, after, changed and cause."""
+        """`history --json` is the API's history: before, after, changed and the causes."""
         shown = _json(run, "history", KILLED, "--db", kz)
         assert isinstance(shown, list)
         last = shown[-1]
-        assert last["cause"]["event"]["event_type"] == "ClaimRetracted"
-        assert last["cause"]["by"] == "kz-information-ministry"
-        assert last["changed"] == ["support"]
+        assert [c["event"]["event_type"] for c in last["causes"]] == ["ClaimRetracted"]
+        assert last["causes"][0]["by"] == "kz-information-ministry"
+        assert last["changed"] == ["status", "support"]
+        assert last["after"]["low_by"] == "rferl-killed-164"
 
 
 class TestDiff:
@@ -157,7 +159,7 @@ class TestDiff:
         )
         assert isinstance(shown, dict)
         assert [e["position"] for e in shown["events"]] == [retraction]
-        assert shown["changed"] == ["support"]
+        assert shown["changed"] == ["status", "support"]
         moved = {c["claim_id"]: c for c in shown["claims"]}
         assert moved["telegram-killed-164"]["before"] == "counted"
         assert moved["telegram-killed-164"]["after"].startswith("not counted: retracted")
@@ -176,7 +178,7 @@ class TestDiff:
         assert isinstance(shown, dict)
         assert shown["before"]["status"] == "no data"
         assert shown["after"]["best"] == 164
-        assert shown["events"][-1]["cause"]["event"]["event_type"] == "ClaimRetracted"
+        assert shown["events"][-1]["causes"][-1]["event"]["event_type"] == "ClaimRetracted"
 
     def test_refuses_a_date_against_a_position(self, run: Run, kz: str) -> None:
         """Dates (as known on) only compare with dates."""

@@ -103,7 +103,7 @@ class TestDemo:
         assert result.exit_code == 0, result.output
         shown = json.loads(result.stdout)
         assert shown["verify"]["ok"] is True
-        assert [c["cause"]["event"]["event_type"] for c in shown["history"][KILLED]][-1] == (
+        assert [c["causes"][-1]["event"]["event_type"] for c in shown["history"][KILLED]][-1] == (
             "ClaimRetracted"
         )
 

@@ -238,6 +238,8 @@ class TestRefute:
             "rferl",
             "--reason",
             "shown false",
+            "--evidence",
+            "https://example.org/court-records",
             "--db",
             kz,
         )

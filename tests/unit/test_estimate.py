@@ -23,8 +23,8 @@ from ledger.domain.estimate import (
     EstimateSummary,
     FigureEstimate,
     FigureInfo,
-    PolicyClaim,
     estimate_figure,
+    policy_claim,
     summarize_figure,
 )
 from ledger.domain.model import FigureKind
@@ -255,11 +255,25 @@ class TestFoundingCase:
         )
 
         assert numbers(result) == (Decimal(164), Decimal(164), None)
-        assert result.status is EstimateStatus.CONSISTENT
         assert reasons(result, counted=False) == {
             "c_nyt_164": f"retracted by kz-information-ministry: {TECHNICAL_ERROR}"
         }
-        assert "earlier as-of: floor only" in reasons(result, counted=True)["c_nyt_dozens"]
+        assert "earlier report, compatible: floor only" in (
+            reasons(result, counted=True)["c_nyt_dozens"]
+        )
+
+    def test_killed_after_the_retraction_is_not_corroborated_by_the_dozens(self) -> None:
+        """The website's 164 stands alone: the earlier "dozens" supports the floor only."""
+        result = estimate(
+            KILLED, retracted(health_164, why=TECHNICAL_ERROR), site_164, dozens, independence=KZ
+        )
+
+        assert result.status is EstimateStatus.SINGLE_ORIGIN
+        assert result.provenance.origins == ("unnamed-news-website",)
+        assert result.provenance.earlier_origins == ("earlier-reports",)
+        assert result.provenance.summary == (
+            "2 claims in 2 reports, 1 independent origin (+1 earlier, compatible)"
+        )
 
     def test_killed_with_only_the_health_ministry_retracted_is_null(self) -> None:
         """When the only claim is retracted the estimate is retracted, with null, not 0."""
@@ -316,7 +330,7 @@ class TestCountedClaims:
         result = estimate(KILLED, disputed)
 
         assert result.low == Decimal(164)
-        assert result.provenance.used[0].flags == ("disputed by hrw",)
+        assert result.provenance.used[0].flags == ("disputed by hrw", "sets low and best")
 
     def test_a_superseded_claim_says_who_superseded_it(self) -> None:
         """A superseded claim is excluded with who superseded it and why."""
@@ -396,10 +410,10 @@ class TestStatements:
         }
         assert result.low == Decimal(164)
 
-    def test_contradictory_claims_in_one_statement_conflict(self) -> None:
-        """Two paraphrases of one origin that do not overlap are a conflict in the record."""
+    def test_a_relay_contradicting_what_it_relays_is_a_conflict(self) -> None:
+        """A relay that does not overlap the claim it relays is a conflict in the record."""
         first = claim("c_a", q(10, 20, None, Hedge.BETWEEN))
-        second = claim("c_b", q(30, 40, None, Hedge.BETWEEN))
+        second = claim("c_b", q(30, 40, None, Hedge.BETWEEN), relays=first)
 
         result = estimate(KILLED, first, second)
 
@@ -418,7 +432,9 @@ class TestCumulativeAndLevel:
         result = estimate(KILLED, earlier, site_164)
 
         assert numbers(result) == (Decimal(290), Decimal(290), None)
-        assert reasons(result, counted=True)["c_a"].startswith("counted; earlier as-of: floor only")
+        assert reasons(result, counted=True)["c_a"].startswith(
+            "counted; earlier report, compatible: floor only"
+        )
 
     def test_a_cumulative_earlier_ceiling_does_not_conflict(self) -> None:
         """An earlier "up to 50" does not contradict a later "at least 164" of a cumulative."""
@@ -426,7 +442,7 @@ class TestCumulativeAndLevel:
 
         result = estimate(KILLED, earlier, site_164)
 
-        assert result.status is EstimateStatus.CONSISTENT
+        assert result.status is EstimateStatus.SINGLE_ORIGIN
         assert numbers(result) == (Decimal(164), Decimal(164), None)
 
     def test_a_level_earlier_statement_is_stale(self) -> None:
@@ -624,6 +640,14 @@ class TestProvenance:
         assert (result.position, result.provenance.changed_by) == (0, None)
 
 
+_NOTHING_COUNTS = (
+    EstimateStatus.RETRACTED,
+    EstimateStatus.REFUTED,
+    EstimateStatus.SUPERSEDED,
+    EstimateStatus.WITHDRAWN,
+)
+
+
 def _counted(view: ClaimView) -> bool:
     return view.status.counts and view.withdrawn_via is None
 
@@ -669,7 +693,7 @@ class TestInvariants:
         if not any(_counted(view) for view in claims):
             assert numbers(result) == (None, None, None)
             assert result.provenance.used == ()
-            assert result.status in (EstimateStatus.RETRACTED, EstimateStatus.NO_DATA)
+            assert result.status in (*_NOTHING_COUNTS, EstimateStatus.NO_DATA)
         else:
             assert result.low is not None
 
@@ -708,7 +732,7 @@ class TestInvariants:
         """Recomputing from the policy's columns alone gives the headline of the full
         estimate: the projection stores the one and readers see the other."""
         full = estimate_figure(figure, claims, independence)
-        columns = [PolicyClaim.of(view) for view in claims]
+        columns = [policy_claim(view) for view in claims]
 
         assert summarize_figure(figure.kind, columns, independence) == EstimateSummary.of(full)
 
@@ -741,7 +765,7 @@ class TestInvariants:
         never = estimate_figure(figure, _without(claims, target), independence)
 
         assert numbers(after) == numbers(never)
-        if never.status is not EstimateStatus.NO_DATA:
+        if never.status not in (*_NOTHING_COUNTS, EstimateStatus.NO_DATA):
             assert after.status is never.status
 
     @given(figure_infos(), figure_claims(), independence_maps(), st.data())
@@ -772,7 +796,13 @@ class TestInvariants:
         independence: dict[str, str],
         data: st.DataObject,
     ) -> None:
-        """With one as-of and no conflict, a retraction only widens [low, high]."""
+        """With one as-of, one statement per origin and no conflict, a retraction only
+        widens [low, high] (an origin's earlier statement would count again in its place)."""
+        first: dict[str, str] = {}  # origin → its one statement (root claim) kept
+        for view in claims:
+            if _counted(view):
+                first.setdefault(view.root_origin, view.root_claim_id)
+        claims = [v for v in claims if not _counted(v) or first[v.root_origin] == v.root_claim_id]
         before = estimate_figure(figure, claims, independence)
         live = [view.claim_id for view in claims if _counted(view)]
         assume(before.status is not EstimateStatus.CONFLICTING and live)
@@ -780,7 +810,7 @@ class TestInvariants:
 
         after = estimate_figure(figure, _retract(claims, target), independence)
 
-        assume(after.status is not EstimateStatus.RETRACTED)
+        assume(after.status not in _NOTHING_COUNTS)
         assert before.low is not None
         assert after.low is not None
         assert after.low <= before.low

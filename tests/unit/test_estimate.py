@@ -258,8 +258,9 @@ class TestFoundingCase:
         assert reasons(result, counted=False) == {
             "c_nyt_164": f"retracted by kz-information-ministry: {TECHNICAL_ERROR}"
         }
-        assert "earlier report, compatible: floor only" in (
-            reasons(result, counted=True)["c_nyt_dozens"]
+        assert (
+            "earlier report, compatible: floor only"
+            in (reasons(result, counted=True)["c_nyt_dozens"])
         )
 
     def test_killed_after_the_retraction_is_not_corroborated_by_the_dozens(self) -> None:

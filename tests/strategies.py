@@ -234,7 +234,10 @@ def figure_infos() -> st.SearchStrategy[FigureInfo]:
 # -- whole-ledger operations, for replay properties ------------------------------------------
 
 LEDGER_ORIGINS = ("ministry", "monitor", "wire")
+LEDGER_BODIES = {"ministry": "gov", "agency": "gov"}  # sources with a parent body
+LEDGER_SOURCES = (*LEDGER_ORIGINS, "agency", "outsider")  # who may compensate
 LEDGER_FIGURES = ("ev/killed/a", "ev/killed/b", "ev/troops/a")
+LEDGER_PARENTS = {"ev/killed/b": "ev/killed/a"}  # b is a part of a
 LEDGER_VALUES = (
     "at least 10",
     "nearly 6,000",
@@ -283,5 +286,6 @@ def ledger_operations(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
         else:
             target = draw(st.integers(0, claims - 1))
             other = draw(st.integers(0, claims - 1))
-            operations.append((kind, {"target": target, "other": other}))
+            by = draw(st.sampled_from(LEDGER_SOURCES))
+            operations.append((kind, {"target": target, "other": other, "by": by}))
     return operations

@@ -14,17 +14,27 @@ from ledger.service.seeds import load_seeds
 from ledger.store import migrate
 from ledger.store.sql import create_engine
 from tests.conftest import fresh_postgres_schema, postgres_server_url
-from tests.strategies import LEDGER_FIGURES, LEDGER_ORIGINS, ledger_operations
+from tests.strategies import (
+    LEDGER_BODIES,
+    LEDGER_FIGURES,
+    LEDGER_PARENTS,
+    LEDGER_SOURCES,
+    ledger_operations,
+)
 
 Operations = list[tuple[str, dict[str, object]]]
 
 
 def run(lg: ledger.Ledger, operations: Operations) -> None:
     """Apply `operations` through the API; refused ones must leave no trace."""
-    for origin in LEDGER_ORIGINS:
-        lg.register_source(origin, name=origin.title(), kind="media")
+    lg.register_source("gov", name="Government", kind="government")
+    for source in LEDGER_SOURCES:
+        lg.register_source(
+            source, name=source.title(), kind="media", parent=LEDGER_BODIES.get(source)
+        )
     for key in LEDGER_FIGURES:
-        lg.define_figure(key, kind="level" if "troops" in key else "cumulative")
+        kind = "level" if "troops" in key else "cumulative"
+        lg.define_figure(key, kind=kind, parent=LEDGER_PARENTS.get(key))
     claim_ids: list[str] = []
     for kind, args in operations:
         head = lg.head()
@@ -56,14 +66,15 @@ def apply(lg: ledger.Ledger, kind: str, args: dict[str, object], claim_ids: list
         return
     target = claim_ids[int(str(args["target"]))]
     other = claim_ids[int(str(args["other"]))]
+    by = str(args["by"])
     if kind == "supersede":
-        lg.supersede(target, replacement=other, by="ministry")
+        lg.supersede(target, replacement=other, by=by)
     elif kind == "correct":
         claim_ids.append(lg.correct(target, value="at least 7", reason="extraction").claim_id)
     elif kind == "retract_report":
-        lg.retract_report(lg.claim(target).report_id, by="ministry", reason="withdrawn")
+        lg.retract_report(lg.claim(target).report_id, by=by, reason="withdrawn")
     else:
-        getattr(lg, kind)(target, by="monitor", reason="questioned")
+        getattr(lg, kind)(target, by=by, reason="questioned")
 
 
 def check_replay(url: str, operations: Operations) -> None:

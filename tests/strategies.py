@@ -148,13 +148,18 @@ _HOURS = st.integers(0, 23)
 
 @st.composite
 def claim_quantities(draw: st.DrawFn) -> Quantity:
-    """Small, often-overlapping intervals with any hedge and a stated number in or out."""
+    """Small, often-overlapping intervals with any hedge and a stated number in or out
+    (an ESTIMATE's point is moved inside its closed interval, as the model requires)."""
     low = draw(_LOWS)
     span = draw(_SPANS)
     number = draw(_NUMBERS)
+    hedge = draw(_HEDGES)
+    if hedge is Hedge.ESTIMATE:
+        span = span or 0
+        number = min(max(low if number is None else number, low), low + span)
     return Quantity(
         text="generated",
-        hedge=draw(_HEDGES),
+        hedge=hedge,
         number=None if number is None else Decimal(number),
         low=Decimal(low),
         high=None if span is None else Decimal(low + span),

@@ -52,6 +52,7 @@ class Hedge(StrEnum):
     UP_TO = "up to"  # up to / as many as / at most N: [0, N]
     FEWER_THAN = "fewer than"  # fewer than / less than / under N: [0, N − 1]
     BETWEEN = "between"  # between A and B, A–B: [A, B]
+    ESTIMATE = "estimate"  # a point with its uncertainty interval: [A, B], N kept as the point
     VAGUE = "vague"  # several, dozens, thousands…: a fixed range from the lexicon
 
 
@@ -59,7 +60,9 @@ class Quantity(BaseModel):
     """A value as written, its hedge, and the interval [low, high] it stands for.
 
     `high` is None when the interval is open above (∞). `number` is the number as stated
-    (None for vague words); for BETWEEN it is None and the bounds are the stated ends.
+    (None for vague words); for BETWEEN it is None and the bounds are the stated ends; for
+    ESTIMATE ("4,645 (95% CI 793–8,498)") it is the point and the bounds are its interval,
+    which must hold it.
     `unit` is a normalised unit from the lexicon ("KZT", "USD") or None for a bare count.
     """
 
@@ -79,6 +82,13 @@ class Quantity(BaseModel):
             raise ValueError(f"low {self.low} is above high {self.high}")
         if self.low < 0:
             raise ValueError(f"a quantity cannot be negative (low {self.low})")
+        if self.hedge is Hedge.ESTIMATE:
+            if self.number is None or self.high is None:
+                raise ValueError("an estimate needs its point and both ends of its interval")
+            if not self.low <= self.number <= self.high:
+                raise ValueError(
+                    f"the point {self.number} lies outside its interval {self.low}–{self.high}"
+                )
         return self
 
     @property

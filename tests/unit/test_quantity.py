@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import ledger.domain.quantity as quantity_module
 from ledger.domain.quantity import (
@@ -224,6 +225,34 @@ class TestRanges:
     def test_a_range_needs_its_second_end(self) -> None:
         """'between 5 or 6' is refused: 'between' needs 'and'."""
         assert "second end" in refusal("between 5 or 6")
+
+
+def estimate(number: int | None, low: int, high: int | None) -> Quantity:
+    """A hand-built ESTIMATE quantity (a point with its interval)."""
+    return Quantity(
+        text="x",
+        hedge=Hedge.ESTIMATE,
+        number=None if number is None else Decimal(number),
+        low=Decimal(low),
+        high=None if high is None else Decimal(high),
+        lexicon_version=LEXICON_VERSION,
+    )
+
+
+class TestEstimates:
+    def test_the_model_keeps_the_point_inside_its_interval(self) -> None:
+        """A hand-built ESTIMATE whose point lies outside its interval is refused by the model."""
+        assert estimate(4645, 793, 8498).number == 4645
+        with pytest.raises(ValidationError, match="lies outside its interval"):
+            estimate(5000, 793, 4000)
+
+    @pytest.mark.parametrize(("number", "high"), [(None, 8498), (4645, None)])
+    def test_the_model_needs_the_point_and_both_ends(
+        self, number: int | None, high: int | None
+    ) -> None:
+        """An ESTIMATE without its point or with an open top is refused by the model."""
+        with pytest.raises(ValidationError, match="needs its point and both ends"):
+            estimate(number, 793, high)
 
 
 class TestVagueWords:
@@ -549,9 +578,9 @@ class TestLexicon:
         assert LEXICON_VERSION == LEXICON_DATA["version"] == lexicon().version
 
     def test_every_hedge_but_the_implied_ones_has_phrases(self) -> None:
-        """Each hedge written in words has at least one phrase; EXACT/ROUND/BETWEEN/VAGUE none."""
-        written = set(LEXICON_DATA["hedges"])
-        assert written == {h.value for h in Hedge} - {"exact", "round", "between", "vague"}
+        """Hedges written in words have phrases; those read from the text's shape have none."""
+        implied = {"exact", "round", "between", "estimate", "vague"}
+        assert set(LEXICON_DATA["hedges"]) == {h.value for h in Hedge} - implied
 
     def test_no_phrase_means_two_things(self) -> None:
         """No phrase appears under two hedges, or as both a hedge and a vague word."""

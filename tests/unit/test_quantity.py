@@ -22,7 +22,7 @@ from ledger.domain.quantity import (
     rounding_grain,
 )
 from ledger.errors import InvalidInputError, QuantityParseError
-from tests.strategies import quantities, quantity_texts
+from tests.strategies import estimate_texts, quantities, quantity_texts
 
 LEXICON_FILE = Path(quantity_module.__file__).with_name("lexicon.json")
 LEXICON_DATA = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
@@ -433,6 +433,14 @@ class TestEstimates:
         with pytest.raises(ValueError, match="point word must also be a prefix hedge"):
             quantity_module._build(data)
 
+    @given(estimate_texts().map(parse_quantity))
+    def test_the_point_lies_inside_its_interval(self, q: Quantity) -> None:
+        """Every parsed ESTIMATE has low ≤ number ≤ high, with both ends closed."""
+        assert q.hedge is Hedge.ESTIMATE
+        assert q.number is not None
+        assert q.high is not None
+        assert q.low <= q.number <= q.high
+
 
 class TestVagueWords:
     @pytest.mark.parametrize(
@@ -732,6 +740,7 @@ class TestProperties:
                         | set(LEXICON_DATA["range_joiners"])
                         | {"between", "and", "from", "of", "a", "$", "tenge", "people", "minus"}
                         | {"0", "1,5", "5,969", "6,000", "2.5", "1.500", "10", ".", ","}
+                        | {"(", ")", "[", "]", "%", ":", "ci", "range", "estimated", "95%", "100%"}
                     )
                 ),
                 max_size=8,

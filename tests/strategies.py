@@ -116,9 +116,52 @@ def vague_texts() -> st.SearchStrategy[str]:
     return build()
 
 
+def _written_integer(n: int) -> st.SearchStrategy[str]:
+    """One whole number written plainly or with any thousands separator."""
+    return st.sampled_from([str(n), *(f"{n:,}".replace(",", s) for s in _SEPARATORS)])
+
+
+def estimate_texts() -> st.SearchStrategy[str]:
+    """A point with its interval: '4,645 (95% CI 793–8,498)', 'an estimated N, between A and B'."""
+    lex = lexicon()
+    point_words = ["", *_phrases(lex.point_words)]
+    names = _phrases(lex.interval_names)
+    marks = _phrases(lex.level_marks)
+    brackets = sorted((" ".join(o), " ".join(c)) for o, c in lex.brackets.items())
+    joiners = _phrases(lex.interval_joiners)
+    openers = sorted((" ".join(o), " ".join(sorted(c)[0])) for o, c in lex.range_openers.items())
+    ends = st.lists(st.integers(0, 10**9), min_size=3, max_size=3).map(sorted)
+    levels = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("99.9"), places=1)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> str:
+        low, number, high = draw(ends)
+        a, n, b = (draw(_written_integer(v)) for v in (low, number, high))
+        point = " ".join(p for p in (draw(st.sampled_from(point_words)), n) if p)
+        if draw(st.booleans()):
+            point += " " + draw(_unit_after())
+        if draw(st.booleans()):
+            point += ","
+        if draw(st.booleans()):
+            opener, closer = draw(st.sampled_from(openers))
+            return f"{point} {opener} {a} {closer} {b}"
+        opening, closing = draw(st.sampled_from(brackets))
+        label = ""
+        if draw(st.booleans()):
+            label = draw(st.sampled_from(names))
+            if draw(st.booleans()):
+                label = f"{draw(levels)}{draw(st.sampled_from(marks))} {label}"
+            label += draw(st.sampled_from(["", ":", ","])) + " "
+        joiner = draw(st.sampled_from(joiners))
+        space = " " if joiner.isalpha() else draw(st.sampled_from(["", " "]))
+        return f"{point} {opening}{label}{a}{space}{joiner}{space}{b}{closing}"
+
+    return build()
+
+
 def quantity_texts() -> st.SearchStrategy[str]:
-    """Text the quantity lexicon reads: a hedged number, a range, or a vague word."""
-    return st.one_of(point_texts(), range_texts(), vague_texts())
+    """Text the quantity lexicon reads: a hedged number, a range, a vague word or an estimate."""
+    return st.one_of(point_texts(), range_texts(), vague_texts(), estimate_texts())
 
 
 def quantities() -> st.SearchStrategy[Quantity]:
@@ -148,13 +191,18 @@ _HOURS = st.integers(0, 23)
 
 @st.composite
 def claim_quantities(draw: st.DrawFn) -> Quantity:
-    """Small, often-overlapping intervals with any hedge and a stated number in or out."""
+    """Small, often-overlapping intervals with any hedge and a stated number in or out
+    (an ESTIMATE's point is moved inside its closed interval, as the model requires)."""
     low = draw(_LOWS)
     span = draw(_SPANS)
     number = draw(_NUMBERS)
+    hedge = draw(_HEDGES)
+    if hedge is Hedge.ESTIMATE:
+        span = span or 0
+        number = min(max(low if number is None else number, low), low + span)
     return Quantity(
         text="generated",
-        hedge=draw(_HEDGES),
+        hedge=hedge,
         number=None if number is None else Decimal(number),
         low=Decimal(low),
         high=None if span is None else Decimal(low + span),

@@ -1,7 +1,9 @@
 """Quantities as news writes them, turned into intervals.
 
 `parse_quantity("at least 5,969")` gives a `Quantity` with hedge AT_LEAST, number 5969 and
-the interval [5969, ∞); `render_quantity` writes a quantity back in canonical words. The
+the interval [5969, ∞); `parse_quantity("4,645 (95% CI 793–8,498)")` gives hedge ESTIMATE,
+number 4645 (the point) and the interval [793, 8498] (the confidence level is read, checked
+and not kept); `render_quantity` writes a quantity back in canonical words. The
 words and widths live in a versioned lexicon (`ledger/domain/lexicon.json`);
 docs/lexicon.md explains every entry. Text the lexicon cannot read raises
 `QuantityParseError`: a word is never dropped and a number never guessed.
@@ -52,6 +54,7 @@ class Hedge(StrEnum):
     UP_TO = "up to"  # up to / as many as / at most N: [0, N]
     FEWER_THAN = "fewer than"  # fewer than / less than / under N: [0, N − 1]
     BETWEEN = "between"  # between A and B, A–B: [A, B]
+    ESTIMATE = "estimate"  # a point with its uncertainty interval: [A, B], N kept as the point
     VAGUE = "vague"  # several, dozens, thousands…: a fixed range from the lexicon
 
 
@@ -59,7 +62,9 @@ class Quantity(BaseModel):
     """A value as written, its hedge, and the interval [low, high] it stands for.
 
     `high` is None when the interval is open above (∞). `number` is the number as stated
-    (None for vague words); for BETWEEN it is None and the bounds are the stated ends.
+    (None for vague words); for BETWEEN it is None and the bounds are the stated ends; for
+    ESTIMATE ("4,645 (95% CI 793–8,498)") it is the point and the bounds are its interval,
+    which must hold it.
     `unit` is a normalised unit from the lexicon ("KZT", "USD") or None for a bare count.
     """
 
@@ -79,6 +84,13 @@ class Quantity(BaseModel):
             raise ValueError(f"low {self.low} is above high {self.high}")
         if self.low < 0:
             raise ValueError(f"a quantity cannot be negative (low {self.low})")
+        if self.hedge is Hedge.ESTIMATE:
+            if self.number is None or self.high is None:
+                raise ValueError("an estimate needs its point and both ends of its interval")
+            if not self.low <= self.number <= self.high:
+                raise ValueError(
+                    f"the point {self.number} lies outside its interval {self.low}–{self.high}"
+                )
         return self
 
     @property
@@ -128,6 +140,15 @@ class Lexicon:
     hedge_words: Mapping[Hedge, str]  # the canonical phrase of each hedge, for writing
     unit_words: Mapping[str, str]  # the canonical word of each unit code, for writing
     vague_names: Mapping[tuple[Decimal, Decimal], VagueWord]  # incl. "several hundred"
+    # a point with its interval: "an estimated 4,645 (95% CI: 793 to 8,498)"
+    point_words: Mapping[Phrase, bool]  # prefix hedges that may also open an estimate
+    interval_names: Mapping[Phrase, bool]  # "ci", "confidence interval", "range"…
+    level_marks: Mapping[Phrase, bool]  # "95%", "95 percent": the level, read and dropped
+    brackets: Mapping[Phrase, Phrase]  # an opening bracket and its closing one
+    after_point: Mapping[Phrase, bool]  # "4,645, between 793 and 8,498"
+    after_name: Mapping[Phrase, bool]  # "95% CI: 793–8,498"
+    interval_joiners: Mapping[Phrase, bool]  # as range_joiners, without "or"
+    interval_writing: tuple[str, str, str, str]  # opening bracket, name, joiner, closing one
     longest: int  # the most tokens in any phrase
 
 
@@ -173,6 +194,9 @@ def _build(data: dict[str, Any]) -> Lexicon:
     units_before = {_phrase(p): code for code, u in data["units"].items() for p in u["before"]}
     units_after = {_phrase(p): code for code, u in data["units"].items() for p in u["after"]}
     units_after.update({_phrase(p): _COUNT for p in data["count_nouns"]})
+    estimate = data["estimate"]
+    opening, closing = next(iter(estimate["brackets"].items()))
+    writing = (opening, estimate["interval_names"][0], estimate["interval_joiners"][0], closing)
     lexicon = Lexicon(
         version=str(data["version"]),
         prefix_hedges={_phrase(p): h for h, ps in hedges.items() for p in ps},
@@ -191,6 +215,14 @@ def _build(data: dict[str, Any]) -> Lexicon:
         hedge_words={h: ps[0] for h, ps in hedges.items()},
         unit_words={code: u["after"][0] for code, u in data["units"].items()},
         vague_names=names,
+        point_words={_phrase(w): True for w in estimate["point_words"]},
+        interval_names={_phrase(w): True for w in estimate["interval_names"]},
+        level_marks={_phrase(w): True for w in estimate["level_marks"]},
+        brackets={_phrase(o): _phrase(c) for o, c in estimate["brackets"].items()},
+        after_point={_phrase(w): True for w in estimate["after_point"]},
+        after_name={_phrase(w): True for w in estimate["after_name"]},
+        interval_joiners={_phrase(j): True for j in estimate["interval_joiners"]},
+        interval_writing=writing,
         longest=0,
     )
     tables: list[Mapping[Phrase, object]] = [
@@ -205,10 +237,21 @@ def _build(data: dict[str, Any]) -> Lexicon:
         lexicon.vague,
         lexicon.units_before,
         lexicon.units_after,
+        lexicon.point_words,
+        lexicon.interval_names,
+        lexicon.level_marks,
+        lexicon.brackets,
+        lexicon.after_point,
+        lexicon.after_name,
+        lexicon.interval_joiners,
     ]
     longest = max(len(phrase) for table in tables for phrase in table)
     if any(v.low > v.high for v in vague):
         raise ValueError("lexicon: a vague word's range runs backwards")
+    if not lexicon.point_words.keys() <= lexicon.prefix_hedges.keys():
+        raise ValueError("lexicon: an estimate's point word must also be a prefix hedge")
+    if any(len(_phrase(w)) != 1 or w.isalnum() for w in (opening, writing[2], closing)):
+        raise ValueError("lexicon: an estimate is written with a bracket and joiner that are marks")
     return replace(lexicon, longest=longest)
 
 
@@ -369,6 +412,69 @@ class _Reader:
         finally:
             self.pos -= 1
 
+    def ends(self, joiners: Mapping[Phrase, bool]) -> tuple[_Amount, _Amount]:
+        """The two ends of a range: 'between A and B', 'from A to B', or A, a joiner, B."""
+        if (closers := self.take(self.lex.range_openers)) is not None:
+            first = self.amount()
+            if not self.take_one_of(closers):
+                self.fail("a range needs its second end ('between A and B', 'from A to B')")
+            return first, self.amount()
+        first = self.amount()
+        if self.take(joiners) is None:
+            self.fail("an interval needs its two ends ('793–8,498')")
+        return first, self.amount()
+
+    def span(self, first: _Amount, second: _Amount, what: str) -> tuple[Decimal, Decimal]:
+        """[low, high] from two ends; a multiplier on the second end alone is shared."""
+        shared = first.multiplier is None and second.multiplier is not None
+        if shared and second.multiplier is not None:
+            first.value *= second.multiplier  # "5–6 million": the multiplier is shared
+        low, high = _tidy(first.value), _tidy(second.value)
+        if low > high:
+            note = " once the second end's multiplier applies to both" if shared else ""
+            self.fail(f"the {what} runs backwards (its first end is above its second{note})")
+        return low, high
+
+    def interval(self) -> tuple[_Amount, _Amount] | None:
+        """The interval after a point, if one is here: '(95% CI 793–8,498)', '(2,658 – 3,290)',
+        '(range: 793 to 8,498)', ', between 793 and 8,498'. A level is checked, then dropped."""
+        lex = self.lex
+        comma = self.take(lex.after_point) is not None
+        if (closing := self.take(lex.brackets)) is not None:
+            opening = self.tokens[self.pos - 1]
+            level = self.level()
+            if self.take(lex.interval_names) is not None:
+                self.take(lex.after_name)
+            elif level is not None:
+                self.fail("a confidence level must name its interval ('95% CI 793–8,498')")
+            ends = self.ends(lex.interval_joiners)
+            if not self.take_one_of(frozenset({closing})):
+                if self.pos == len(self.tokens):
+                    self.fail(f"the interval's {opening!r} is never closed")
+                self.fail(f"unexpected {self.tokens[self.pos]!r} inside the interval")
+            return ends
+        if self.peek(lex.range_openers) is not None:
+            return self.ends(lex.interval_joiners)
+        if comma:
+            self.fail("a comma after the number must introduce its interval")
+        return None
+
+    def level(self) -> Decimal | None:
+        """A confidence level ('95%', '90 percent'), if one is here: 0 < level < 100."""
+        if self.pos == len(self.tokens) or self.tokens[self.pos][0] not in _DIGITS:
+            return None
+        token = self.tokens[self.pos]
+        self.pos += 1
+        if self.take(self.lex.level_marks) is None:
+            self.pos -= 1
+            return None
+        value = _digits(token)
+        if isinstance(value, str):
+            self.fail(f"{token!r}: {value}")
+        if not 0 < value < 100:
+            self.fail(f"a confidence level lies strictly between 0% and 100% (found {token}%)")
+        return value
+
     def leftover(self) -> NoReturn:
         token = self.tokens[self.pos]
         if token[0] in _DIGITS or self.peek(self.lex.number_words):
@@ -384,9 +490,11 @@ def _read(text: str) -> Quantity:
     if not r.tokens:
         r.fail("there is no quantity in it (empty)")
     hedge = r.take(lex.prefix_hedges)
+    prefix = tuple(r.tokens[: r.pos])
     r.refuse_negative()
     units: list[str] = []
     number: Decimal | None = None
+    point: _Amount | None = None  # the point of an estimate, before its interval
     low: Decimal
     high: Decimal | None
     if (vague := r.take(lex.vague)) is not None:
@@ -399,29 +507,31 @@ def _read(text: str) -> Quantity:
             units.append(u)
         kind = Hedge.VAGUE
     else:
-        if (joiners := r.take(lex.range_openers)) is not None:
-            first = r.amount()
-            if not r.take_one_of(joiners):
-                r.fail("a range needs its second end ('between A and B', 'from A to B')")
-            second: _Amount | None = r.amount()
+        second: _Amount | None = None
+        if r.peek(lex.range_openers) is not None:
+            first, second = r.ends(lex.range_joiners)
         else:
             first = r.amount()
-            second = None
             if r.peek(lex.suffix_hedges) is None and r.take(lex.range_joiners):
                 second = r.amount()
+            elif (ends := r.interval()) is not None:
+                point, (first, second) = first, ends
         units += first.units
         if second is None:
             number = _tidy(first.value)
             low, high, kind = number, number, Hedge.EXACT
         else:
             units += second.units
-            shared = first.multiplier is None and second.multiplier is not None
-            if shared and second.multiplier is not None:
-                first.value *= second.multiplier  # "5–6 million": the multiplier is shared
-            low, high, kind = _tidy(first.value), _tidy(second.value), Hedge.BETWEEN
-            if low > high:
-                note = " once the second end's multiplier applies to both" if shared else ""
-                r.fail(f"the range runs backwards (its first end is above its second{note})")
+            low, high = r.span(first, second, "range" if point is None else "interval")
+            kind = Hedge.BETWEEN
+        if point is not None:
+            units += point.units
+            number, kind = _tidy(point.value), Hedge.ESTIMATE
+            if not low <= number <= high:
+                r.fail(
+                    f"the point {_write(number)} lies outside its interval "
+                    f"{_write(low)}–{_write(high)}"
+                )
     if (suffix := r.take(lex.suffix_hedges)) is not None:
         if hedge is not None:
             r.fail("two hedges on one number")
@@ -436,6 +546,9 @@ def _read(text: str) -> Quantity:
 
     if kind is Hedge.BETWEEN and hedge is not None:
         r.fail(f"'{hedge}' cannot qualify a range")
+    point_word = suffix is None and prefix in lex.point_words  # "an estimated 4,645 (…)"
+    if kind is Hedge.ESTIMATE and hedge is not None and not point_word:
+        r.fail(f"'{hedge}' cannot qualify a point with its interval")
     if kind is Hedge.VAGUE:
         if hedge in (Hedge.AT_LEAST, Hedge.MORE_THAN):
             high = None
@@ -526,6 +639,12 @@ def render_quantity(q: Quantity) -> str:
     if q.unit is not None and q.unit not in lex.unit_words:
         raise ValueError(f"unit {q.unit!r} is not in lexicon {lex.version}")
     unit = "" if q.unit is None else " " + lex.unit_words[q.unit]
+    if q.hedge is Hedge.ESTIMATE:
+        if q.number is None or q.high is None:
+            raise ValueError("an estimate needs its point and both ends of its interval")
+        opening, name, joiner, closing = lex.interval_writing
+        interval = f"{opening}{name} {_write(q.low)}{joiner}{_write(q.high)}{closing}"
+        return f"{_write(q.number)}{unit} {interval}"
     if q.hedge is Hedge.BETWEEN:
         if q.high is None:
             raise ValueError("a range needs both ends")

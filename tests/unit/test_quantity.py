@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 import ledger.domain.quantity as quantity_module
 from ledger.domain.quantity import (
@@ -21,7 +22,7 @@ from ledger.domain.quantity import (
     rounding_grain,
 )
 from ledger.errors import InvalidInputError, QuantityParseError
-from tests.strategies import quantities, quantity_texts
+from tests.strategies import estimate_texts, quantities, quantity_texts
 
 LEXICON_FILE = Path(quantity_module.__file__).with_name("lexicon.json")
 LEXICON_DATA = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
@@ -224,6 +225,221 @@ class TestRanges:
     def test_a_range_needs_its_second_end(self) -> None:
         """'between 5 or 6' is refused: 'between' needs 'and'."""
         assert "second end" in refusal("between 5 or 6")
+
+
+def estimate(number: int | None, low: int, high: int | None) -> Quantity:
+    """A hand-built ESTIMATE quantity (a point with its interval)."""
+    return Quantity(
+        text="x",
+        hedge=Hedge.ESTIMATE,
+        number=None if number is None else Decimal(number),
+        low=Decimal(low),
+        high=None if high is None else Decimal(high),
+        lexicon_version=LEXICON_VERSION,
+    )
+
+
+class TestEstimates:
+    def test_the_model_keeps_the_point_inside_its_interval(self) -> None:
+        """A hand-built ESTIMATE whose point lies outside its interval is refused by the model."""
+        assert estimate(4645, 793, 8498).number == 4645
+        with pytest.raises(ValidationError, match="lies outside its interval"):
+            estimate(5000, 793, 4000)
+
+    @pytest.mark.parametrize(("number", "high"), [(None, 8498), (4645, None)])
+    def test_the_model_needs_the_point_and_both_ends(
+        self, number: int | None, high: int | None
+    ) -> None:
+        """An ESTIMATE without its point or with an open top is refused by the model."""
+        with pytest.raises(ValidationError, match="needs its point and both ends"):
+            estimate(number, 793, high)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "4,645 (95% CI 793–8,498)",
+            "4,645 (95% CI: 793-8,498)",
+            "4,645 (CI 793–8,498)",
+            "4,645 (95% confidence interval 793 to 8,498)",
+            "4645 (90% UI 793–8,498)",
+            "4,645 (95% uncertainty interval 793—8,498)",
+            "4,645 (95% credible interval 793–8,498)",
+            "4,645 [95% CrI 793–8,498]",
+            "4,645 (95 per cent CI, 793–8,498)",
+            "4,645(95%CI 793–8498)",
+            "4,645 (793 – 8,498)",
+            "4,645 (range 793–8,498)",
+            "4,645 (range: 793 to 8,498)",
+            "4,645 (between 793 and 8,498)",
+            "an estimated 4,645, between 793 and 8,498",
+            "an estimated 4,645 between 793 and 8,498",
+            "an estimated 4,645 (793–8,498)",
+            "estimated 4,645, between 793 and 8,498",
+            "Estimated 4,645 (793 to 8,498)",
+            "4,645, between 793 and 8,498",
+            "4,645 people (95% CI 793–8,498)",
+            "4,645 (95% CI 793–8,498) people",
+        ],
+    )
+    def test_every_form_reads_the_point_and_its_interval(self, text: str) -> None:
+        """Each form of a point with its interval reads as ESTIMATE 4,645 in [793, 8,498]."""
+        q = parse_quantity(text)
+        assert facts(q) == (Hedge.ESTIMATE, 4645, 793, 8498, None)
+        assert q.text == text
+
+    @pytest.mark.parametrize(
+        ("text", "number", "low", "high"),
+        [
+            ("2,975 (95% CI 2,658–3,290)", 2975, 2658, 3290),
+            ("2,975 (95% CI: 2,658-3,290)", 2975, 2658, 3290),
+            ("2975 (95% CI 2658–3290)", 2975, 2658, 3290),
+            ("2,975 (2,658 – 3,290)", 2975, 2658, 3290),
+            ("4,645 (95% CI 793–8,498)", 4645, 793, 8498),
+            ("4645 (95% CI, 793 to 8498)", 4645, 793, 8498),
+        ],
+    )
+    def test_reads_the_motivating_studies(
+        self, text: str, number: int, low: int, high: int
+    ) -> None:
+        """The Hurricane Maria excess-death estimates, as the studies wrote them, read in full."""
+        assert facts(parse_quantity(text)) == (Hedge.ESTIMATE, number, low, high, None)
+
+    @pytest.mark.parametrize("level", ["0.1%", "50%", "80 %", "90 percent", "99.9%"])
+    def test_any_level_strictly_between_0_and_100_is_read(self, level: str) -> None:
+        """A confidence level 0 < p < 100 is accepted, in '%', 'percent' or 'per cent'."""
+        assert parse_quantity(f"4,645 ({level} CI 793–8,498)").hedge is Hedge.ESTIMATE
+
+    def test_the_level_is_read_but_not_kept(self) -> None:
+        """A 95% and a 90% interval with the same ends read the same: the level is dropped."""
+        q95 = parse_quantity("4,645 (95% CI 793–8,498)")
+        q90 = parse_quantity("4,645 (90% CI 793–8,498)")
+        assert q95.same_as(q90)
+        assert q95.same_as(parse_quantity("4,645 (793–8,498)"))
+
+    def test_a_point_on_an_end_of_its_interval_is_read(self) -> None:
+        """The point may sit on either end: A ≤ N ≤ B is inclusive."""
+        assert interval("793 (793–8,498)") == (793, 8498)
+        assert interval("8,498 (793–8,498)") == (793, 8498)
+
+    def test_an_estimated_number_alone_stays_around(self) -> None:
+        """Without an interval, 'an estimated 4,645' keeps its AROUND reading."""
+        assert parse_quantity("an estimated 4,645").hedge is Hedge.AROUND
+
+    def test_units_and_shared_multipliers(self) -> None:
+        """Units on the point or the ends agree, and a multiplier after the second end is shared."""
+        expected = (Hedge.ESTIMATE, 4_500_000, 3_000_000, 6_000_000, "USD")
+        assert facts(parse_quantity("an estimated $4.5 million (range $3 million–$6 million)")) == (
+            expected
+        )
+        assert facts(parse_quantity("an estimated $4.5 million (range $3–6 million)")) == expected
+        assert facts(parse_quantity("4.5 million dollars (3–6 million)")) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            (
+                "4,645 (95% CI 8,498–793)",
+                "the interval runs backwards (its first end is above its second)",
+            ),
+            ("5,000 (95% CI 793–4,000)", "the point 5,000 lies outside its interval 793–4,000"),
+            ("700 (793–8,498)", "the point 700 lies outside its interval 793–8,498"),
+            (
+                "4.5 million (3–6)",
+                "the point 4,500,000 lies outside its interval 3–6",
+            ),
+            (
+                "at least 4,645 (95% CI 793–8,498)",
+                "'at least' cannot qualify a point with its interval",
+            ),
+            ("about 4,645 (793–8,498)", "'around' cannot qualify a point with its interval"),
+            ("4,645 (793–8,498) or more", "'at least' cannot qualify a point with its interval"),
+            ("an estimated 4,645 (793–8,498) or so", "two hedges on one number"),
+            ("4,645 (95% CI 793–8,498", "the interval's '(' is never closed"),
+            ("4,645 [95% CI 793–8,498)", "unexpected ')' inside the interval"),
+            ("4,645 (CI 793–8,498 deaths)", "unexpected 'deaths' inside the interval"),
+            (
+                "4,645 (100% CI 793–8,498)",
+                "a confidence level lies strictly between 0% and 100% (found 100%)",
+            ),
+            (
+                "4,645 (0% CI 793–8,498)",
+                "a confidence level lies strictly between 0% and 100% (found 0%)",
+            ),
+            (
+                "4,645 (95% 793–8,498)",
+                "a confidence level must name its interval ('95% CI 793–8,498')",
+            ),
+            ("4,645 (CI 793 or 8,498)", "an interval needs its two ends ('793–8,498')"),
+            ("4,645 (CI 793)", "an interval needs its two ends ('793–8,498')"),
+            ("4,645, 5,000", "a comma after the number must introduce its interval"),
+            ("4,645 (CI -793–8,498)", "a count cannot be negative"),
+            ("4,645 ($793–8,498 tenge)", "two different units (KZT, USD)"),
+            ("4,645 (793–8,498) (1–2)", "unexpected '('"),
+        ],
+    )
+    def test_refusals_name_their_reason(self, text: str, reason: str) -> None:
+        """Backwards intervals, outside points, hedges, open brackets and bad levels are refused."""
+        assert refusal(text) == reason
+
+    @pytest.mark.parametrize(
+        ("text", "rendered"),
+        [
+            ("4,645 (95% CI 793–8,498)", "4,645 (range 793–8,498)"),
+            ("an estimated 2,975, between 2,658 and 3,290", "2,975 (range 2,658–3,290)"),
+            (
+                "€2.5bn [CI 1.25bn to 3bn]",
+                "2,500,000,000 euros (range 1,250,000,000–3,000,000,000)",
+            ),
+            ("1.5 (1.1250–2)", "1.5 (range 1.1250–2)"),
+        ],
+    )
+    def test_canonical_text(self, text: str, rendered: str) -> None:
+        """An ESTIMATE is written 'N unit (range A–B)', which reads back as the same quantity."""
+        q = parse_quantity(text)
+        assert render_quantity(q) == rendered
+        assert parse_quantity(rendered).same_as(q)
+
+    @pytest.mark.parametrize("name", LEXICON_DATA["estimate"]["interval_names"])
+    def test_every_interval_name_is_read(self, name: str) -> None:
+        """Each interval name in the lexicon, with or without a level, opens the interval."""
+        assert interval(f"4,645 ({name} 793–8,498)") == (793, 8498)
+        assert interval(f"4,645 (95% {name}: 793–8,498)") == (793, 8498)
+
+    @pytest.mark.parametrize("mark", LEXICON_DATA["estimate"]["level_marks"])
+    def test_every_level_mark_is_read(self, mark: str) -> None:
+        """Each way of writing the level's percent sign is read."""
+        assert interval(f"4,645 (95 {mark} CI 793–8,498)") == (793, 8498)
+
+    @pytest.mark.parametrize(("opening", "closing"), LEXICON_DATA["estimate"]["brackets"].items())
+    def test_every_bracket_pair_holds_an_interval(self, opening: str, closing: str) -> None:
+        """Each bracket pair in the lexicon holds an interval."""
+        assert interval(f"4,645 {opening}793–8,498{closing}") == (793, 8498)
+
+    @pytest.mark.parametrize("joiner", LEXICON_DATA["estimate"]["interval_joiners"])
+    def test_every_interval_joiner_is_read(self, joiner: str) -> None:
+        """Each interval joiner in the lexicon separates the two ends."""
+        assert interval(f"4,645 (793 {joiner} 8,498)") == (793, 8498)
+
+    @pytest.mark.parametrize("word", LEXICON_DATA["estimate"]["point_words"])
+    def test_every_point_word_may_open_an_estimate(self, word: str) -> None:
+        """Each point word names the point of an estimate and is a prefix hedge alone."""
+        assert parse_quantity(f"{word} 4,645 (793–8,498)").hedge is Hedge.ESTIMATE
+        assert parse_quantity(f"{word} 4,645").hedge is not Hedge.ESTIMATE
+
+    def test_a_point_word_must_also_be_a_hedge(self) -> None:
+        """The lexicon refuses a point word that is not a prefix hedge, which would read alone."""
+        data = json.loads(json.dumps(LEXICON_DATA))
+        data["estimate"]["point_words"].append("projected")
+        with pytest.raises(ValueError, match="point word must also be a prefix hedge"):
+            quantity_module._build(data)
+
+    @given(estimate_texts().map(parse_quantity))
+    def test_the_point_lies_inside_its_interval(self, q: Quantity) -> None:
+        """Every parsed ESTIMATE has low ≤ number ≤ high, with both ends closed."""
+        assert q.hedge is Hedge.ESTIMATE
+        assert q.number is not None
+        assert q.high is not None
+        assert q.low <= q.number <= q.high
 
 
 class TestVagueWords:
@@ -524,6 +740,7 @@ class TestProperties:
                         | set(LEXICON_DATA["range_joiners"])
                         | {"between", "and", "from", "of", "a", "$", "tenge", "people", "minus"}
                         | {"0", "1,5", "5,969", "6,000", "2.5", "1.500", "10", ".", ","}
+                        | {"(", ")", "[", "]", "%", ":", "ci", "range", "estimated", "95%", "100%"}
                     )
                 ),
                 max_size=8,
@@ -549,9 +766,9 @@ class TestLexicon:
         assert LEXICON_VERSION == LEXICON_DATA["version"] == lexicon().version
 
     def test_every_hedge_but_the_implied_ones_has_phrases(self) -> None:
-        """Each hedge written in words has at least one phrase; EXACT/ROUND/BETWEEN/VAGUE none."""
-        written = set(LEXICON_DATA["hedges"])
-        assert written == {h.value for h in Hedge} - {"exact", "round", "between", "vague"}
+        """Hedges written in words have phrases; those read from the text's shape have none."""
+        implied = {"exact", "round", "between", "estimate", "vague"}
+        assert set(LEXICON_DATA["hedges"]) == {h.value for h in Hedge} - implied
 
     def test_no_phrase_means_two_things(self) -> None:
         """No phrase appears under two hedges, or as both a hedge and a vague word."""
@@ -569,5 +786,8 @@ class TestLexicon:
         entries += [v["phrase"] for v in LEXICON_DATA["vague"]]
         entries += [*LEXICON_DATA["multipliers"], *LEXICON_DATA["number_words"]]
         entries += [f for u in LEXICON_DATA["units"].values() for f in u["before"] + u["after"]]
+        estimate = LEXICON_DATA["estimate"]
+        entries += [w for k, ws in estimate.items() if k != "brackets" for w in ws]
+        entries += [b for pair in estimate["brackets"].items() for b in pair]
         missing = sorted({e for e in entries if f"`{e}`" not in docs})
         assert not missing, f"docs/lexicon.md does not mention {missing}"

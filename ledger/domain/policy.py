@@ -103,8 +103,15 @@ NO_NESTING = Nesting()
 # point estimate inside its interval. "Up to N" and "fewer than N" state a ceiling: taking
 # it as the best point would be the least conservative reading, so they are never candidates.
 _POINT_HEDGES = frozenset(
-    {Hedge.EXACT, Hedge.ROUND, Hedge.AROUND, Hedge.AT_LEAST, Hedge.MORE_THAN, Hedge.NEARLY}
-    | ({Hedge("estimate")} if "estimate" in Hedge._value2member_map_ else set())
+    {
+        Hedge.EXACT,
+        Hedge.ROUND,
+        Hedge.AROUND,
+        Hedge.AT_LEAST,
+        Hedge.MORE_THAN,
+        Hedge.NEARLY,
+        Hedge.ESTIMATE,
+    }
 )
 
 Interval = tuple[Decimal, Decimal | None]  # [low, high]; high None is open (∞)

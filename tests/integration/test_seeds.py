@@ -67,6 +67,17 @@ class TestKilledAfterTheTelegramRetraction:
         assert (almaty.low, almaty.best, almaty.high) == (103, 103, 103)
         assert almaty.provenance.origins == ("unnamed-news-website",)
 
+    def test_the_earlier_dozens_do_not_corroborate_164(self, kz: ledger.Ledger) -> None:
+        """After the retraction the website's 164 stands alone: the NYT's earlier "dozens"
+        supports its floor as an earlier report, and Almaty's 103 is a floor below it."""
+        estimate = kz.estimate(KILLED)
+        assert estimate.status is EstimateStatus.SINGLE_ORIGIN
+        assert estimate.provenance.origins == ("unnamed-news-website",)
+        assert estimate.provenance.earlier_origins == ("earlier-reports",)
+        assert [(f.figure, f.low, f.applied) for f in estimate.provenance.floors] == [
+            (KILLED_ALMATY, 103, False)
+        ]
+
     def test_history_shows_the_retraction_as_the_cause_of_a_change(self, kz: ledger.Ledger) -> None:
         """The killed figure's history has a change caused by the retraction."""
         changes = kz.history(KILLED)

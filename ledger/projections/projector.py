@@ -79,6 +79,8 @@ Caused = tuple[StoredEvent, Event, str]
 """An event of the batch and the figure it touched (a nested figure's reaches its parent)."""
 ClaimsAt = Callable[[str], list[ClaimView]]
 """A figure key → its claims as they stood at the moment a reader asks about."""
+Headline = Callable[[Figure, bool], EstimateSummary | None]
+"""A nested figure's headline (with its own children's floors, or without) at that moment."""
 
 
 class Projector:
@@ -369,17 +371,56 @@ class Projector:
 
     # -- estimates -----------------------------------------------------------------------------
 
-    def compute(self, connection: Connection, key: str, claims_at: ClaimsAt) -> FigureEstimate:
-        """The policy's estimate of `key` from its claims at some moment (`claims_at(key)`),
-        its children's lows and its parent's high at the same moment (no provenance event
-        set): what the live projection stores, rebuilt for readers."""
+    def compute(
+        self,
+        connection: Connection,
+        key: str,
+        claims_at: ClaimsAt | None = None,
+        *,
+        claims: Sequence[ClaimView] | None = None,
+    ) -> FigureEstimate:
+        """The policy's estimate of `key` with its provenance (no provenance event set).
+
+        Now (`claims_at` None): from its claims as they stand (`claims`, when the caller has
+        read them already) and the stored headlines of its nested figures — what the live
+        projection used. At a past moment: from `claims_at(key)`, and its children's lows
+        and its parent's high rebuilt from their claims at the same moment.
+        """
         figure = q.figure(connection, key)
         if figure is None:
             raise UnknownFigureError(key, suggestion=suggest(connection, key))
-        claims = claims_at(key)
-        nesting = self._nesting_at(connection, figure, claims_at)
+        if claims_at is None:
+            claims = q.claims(connection, key) if claims is None else claims
+
+            def headline(other: Figure, floors: bool) -> EstimateSummary | None:
+                return q.summary(connection, other.figure)
+
+        else:
+            claims = claims_at(key)
+
+            def headline(other: Figure, floors: bool) -> EstimateSummary | None:
+                return self._headline_at(connection, other, claims_at, floors=floors)
+
+        nesting = self._nesting(connection, figure, headline)
         independence = {c.root_origin: self._body(connection, c.root_origin) for c in claims}
         return estimate_figure(q.figure_info(figure), claims, independence, nesting)
+
+    def _nesting(self, connection: Connection, figure: Figure, headline: Headline) -> Nesting:
+        """Its children's lows (floors) and its parent's high (a ceiling), as `headline` gives
+        them; a parent's high never depends on its children, so it is taken without floors."""
+        if figure.kind is not FigureKind.CUMULATIVE:
+            return NO_NESTING
+        floors = []
+        for child in q.children(connection, figure.figure):
+            found = headline(child, True) if _nests(child, figure) else None
+            if found is not None and (bound := found.bound(child.figure, "low")) is not None:
+                floors.append(bound)
+        ceiling = None
+        parent = q.figure(connection, figure.parent) if figure.parent else None
+        if parent is not None and _nests(figure, parent):
+            found = headline(parent, False)
+            ceiling = found.bound(parent.figure, "high") if found is not None else None
+        return Nesting(tuple(floors), ceiling)
 
     def _headline_at(
         self, connection: Connection, figure: Figure, claims_at: ClaimsAt, *, floors: bool
@@ -388,31 +429,14 @@ class Projector:
         claims = [policy_claim(claim) for claim in claims_at(figure.figure)]
         nesting = NO_NESTING
         if floors:
-            nesting = Nesting(floors=self._floors_at(connection, figure, claims_at))
+
+            def headline(other: Figure, floors: bool) -> EstimateSummary | None:
+                return self._headline_at(connection, other, claims_at, floors=floors)
+
+            nested = self._nesting(connection, figure, headline)
+            nesting = Nesting(floors=nested.floors)
         independence = {c.root_origin: self._body(connection, c.root_origin) for c in claims}
         return summarize_figure(figure.kind, claims, independence, nesting)
-
-    def _floors_at(
-        self, connection: Connection, figure: Figure, claims_at: ClaimsAt
-    ) -> tuple[FigureBound, ...]:
-        floors = []
-        for child in q.children(connection, figure.figure):
-            if _nests(child, figure):
-                low = self._headline_at(connection, child, claims_at, floors=True)
-                if (bound := low.bound(child.figure, "low")) is not None:
-                    floors.append(bound)
-        return tuple(floors)
-
-    def _nesting_at(self, connection: Connection, figure: Figure, claims_at: ClaimsAt) -> Nesting:
-        if figure.kind is not FigureKind.CUMULATIVE:
-            return NO_NESTING
-        ceiling = None
-        parent = q.figure(connection, figure.parent) if figure.parent else None
-        if parent is not None and _nests(figure, parent):
-            # A parent's high never depends on its children: its own claims decide it.
-            high = self._headline_at(connection, parent, claims_at, floors=False)
-            ceiling = high.bound(parent.figure, "high")
-        return Nesting(self._floors_at(connection, figure, claims_at), ceiling)
 
     def _recompute(self, sql: _Sql, touched: Mapping[str, list[Caused]]) -> None:
         """Store the new headline of every figure the batch touched, and a history entry.

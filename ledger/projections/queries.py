@@ -253,3 +253,10 @@ def children(connection: Connection, key: str) -> list[Figure]:
     """The figures defined with `key` as their parent, by key."""
     query = sa.select(t.figures).where(t.figures.c.parent == key).order_by(t.figures.c.figure)
     return [_figure(row) for row in connection.execute(query)]
+
+
+def summary(connection: Connection, key: str) -> EstimateSummary | None:
+    """The stored headline of one figure's current estimate."""
+    query = sa.select(t.estimates.c.summary).where(t.estimates.c.figure == key)
+    text = connection.execute(query).scalar()
+    return EstimateSummary.model_validate_json(text) if text else None

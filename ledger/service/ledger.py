@@ -350,7 +350,7 @@ class Ledger:
                     connection, require_aware(recorded_before, "recorded_before")
                 )
             changed_by: EventRef | None
-            claims_at: ClaimsAt
+            claims_at: ClaimsAt | None = None
             if at_position is not None:
                 if at_position < 0:
                     raise InvalidInputError("at_position", "must be 0 or more")
@@ -368,10 +368,6 @@ class Ledger:
 
                 changed_by, position = None, head
             else:  # now: the claims as they stand, and the event behind the stored headline
-
-                def claims_at(key: str) -> list[ClaimView]:
-                    return q.claims(connection, key)
-
                 changed_by, position = q.changed_by(connection, figure), head
             fresh = self._projector.compute(connection, figure, claims_at)
         return _stamped(fresh, changed_by, position)
@@ -394,17 +390,9 @@ class Ledger:
             changes = q.changes_by_figure(connection)
             found: dict[str, FigureEstimate] = {}
             for key, claims in q.claims_by_figure(connection):
-
-                def claims_at(
-                    other: str, key: str = key, claims: list[ClaimView] = claims
-                ) -> list[ClaimView]:
-                    return claims if other == key else q.claims(connection, other)
-
-                found[key] = self._projector.compute(connection, key, claims_at)
+                found[key] = self._projector.compute(connection, key, claims=claims)
             for key in changes.keys() - found.keys():  # figures without claims: no data
-                found[key] = self._projector.compute(
-                    connection, key, lambda other: q.claims(connection, other)
-                )
+                found[key] = self._projector.compute(connection, key, claims=[])
         return [_stamped(found[key], changes[key], head) for key in sorted(changes)]
 
     def summaries(self) -> dict[str, EstimateSummary]:

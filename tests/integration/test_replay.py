@@ -89,6 +89,9 @@ def check_replay(url: str, operations: Operations) -> None:
         for key, estimate in live.items():
             last = lg.history(key)[-1]
             assert (last.after, last.cause.event) == (stored[key], estimate.provenance.changed_by)
+            # Rebuilt from the claims alone (nested figures too), the headline is the same.
+            rebuilt = lg.estimate(key, at_position=lg.head())
+            assert EstimateSummary.of(rebuilt) == stored[key]
         result = lg.replay()
         assert result.identical, result.differences
         assert {f.figure: lg.estimate(f.figure) for f in lg.figures()} == live

@@ -159,7 +159,8 @@ def diff(
 ) -> None:
     """What changed in a figure's estimate between two moments, and why.
 
-    Shows both estimates, the claims whose standing changed, and the events that did it.
+    Shows both estimates, the claims whose standing or flags (a dispute, a conflict)
+    changed, and the events that did it.
     T is a position (an integer), an ISO time with a zone (the ledger as recorded then),
     or a date YYYY-MM-DD (as known on that day: reports published by its end, UTC).
     Compare dates with dates; positions and times mix."""

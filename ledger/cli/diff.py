@@ -1,5 +1,8 @@
 """What changed in a figure's estimate between two moments, and which events did it.
 
+`compare` and `claim_differences` are pure (two estimates in, data out); `figure_diff`
+reads their inputs from a ledger; `diff_view` renders the result.
+
 A moment is a ledger position, a recorded time (the ledger as it stood then), or a date
 ("as known on": reports published by the end of that day, UTC). Positions and recorded
 times can be compared with each other; dates only with dates. Both estimates come from
@@ -10,6 +13,7 @@ event carries none) for dates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
@@ -26,7 +30,8 @@ from ledger.service.ledger import Ledger
 
 
 class ClaimDifference(BaseModel):
-    """A claim whose standing in the estimate differs between the two moments."""
+    """A claim whose standing in the estimate, or whose flags (disputed by …, in
+    conflict), differ between the two moments."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -36,6 +41,8 @@ class ClaimDifference(BaseModel):
     outlet: str
     before: str | None  # None: not yet known at the first moment
     after: str | None
+    flags_before: tuple[str, ...] = ()
+    flags_after: tuple[str, ...] = ()
 
 
 class FigureDiff(BaseModel):
@@ -65,7 +72,7 @@ def estimate_at(lg: Ledger, figure: str, moment: Moment) -> FigureEstimate:
 
 
 def figure_diff(lg: Ledger, figure: str, start: Moment, end: Moment) -> FigureDiff:
-    """The difference in `figure`'s estimate from `start` to `end`."""
+    """The difference in `figure`'s estimate from `start` to `end`, read from `lg`."""
     if (start.kind == "known_on") != (end.kind == "known_on"):
         raise InvalidInputError(
             "--to",
@@ -85,18 +92,31 @@ def figure_diff(lg: Ledger, figure: str, start: Moment, end: Moment) -> FigureDi
         if before.position > after.position:
             raise InvalidInputError("--from", "must not be later than --to")
         events = [c for c in history if before.position < c.position <= after.position]
+    return compare(before, after, events, start=start.describe(), end=end.describe())
+
+
+def compare(
+    before: FigureEstimate,
+    after: FigureEstimate,
+    events: Sequence[EstimateChange],
+    *,
+    start: str,
+    end: str,
+) -> FigureDiff:
+    """Two estimates of one figure compared: what differs in the headline, which claims
+    changed standing or flags, and the events in between (given). Pure: no ledger."""
     summary_before, summary_after = EstimateSummary.of(before), EstimateSummary.of(after)
     changed = (
         () if summary_before == summary_after else changed_fields(summary_before, summary_after)
     )
     return FigureDiff(
-        figure=figure,
-        start=start.describe(),
-        end=end.describe(),
+        figure=after.figure,
+        start=start,
+        end=end,
         before=summary_before,
         after=summary_after,
         changed=changed,
-        claims=_claim_differences(before, after),
+        claims=claim_differences(before, after),
         events=tuple(events),
     )
 
@@ -111,9 +131,11 @@ def _standing(use: ClaimUse) -> str:
     return f"not counted: {use.reason}"
 
 
-def _claim_differences(
-    before: FigureEstimate, after: FigureEstimate
-) -> tuple[ClaimDifference, ...]:
+def claim_differences(before: FigureEstimate, after: FigureEstimate) -> tuple[ClaimDifference, ...]:
+    """The claims whose standing (counted or not, and why) or whose flags (a new dispute,
+    a conflict) differ between two estimates of a figure: those of the later estimate
+    first, in its order, then those it no longer holds."""
+
     def uses(estimate: FigureEstimate) -> dict[str, ClaimUse]:
         provenance = estimate.provenance
         return {use.claim_id: use for use in (*provenance.used, *provenance.excluded)}
@@ -126,7 +148,9 @@ def _claim_differences(
         assert first is not None
         standing_before = _standing(was) if was else None
         standing_after = _standing(now) if now else None
-        if standing_before != standing_after:
+        flags_before = was.flags if was else ()
+        flags_after = now.flags if now else ()
+        if (standing_before, flags_before) != (standing_after, flags_after):
             differences.append(
                 ClaimDifference(
                     claim_id=claim_id,
@@ -135,6 +159,8 @@ def _claim_differences(
                     outlet=first.outlet,
                     before=standing_before,
                     after=standing_after,
+                    flags_before=flags_before,
+                    flags_after=flags_after,
                 )
             )
     return tuple(differences)
@@ -166,12 +192,22 @@ def diff_view(diff: FigureDiff) -> RenderableType:
             body.append(f"“{claim.value}”", style="bold")
             body.append(f" from {claim.origin}, via {claim.outlet}")
             body.append(f"  [{claim.claim_id}]", style="dim")
-            body.append(f"\nbefore: {claim.before or 'not yet known'}")
-            body.append(f"\nafter:  {claim.after or 'not known'}", style="cyan")
+            body.append(f"\nbefore: {_with_flags(claim.before, claim.flags_before)}")
+            body.append(
+                f"\nafter:  {_with_flags(claim.after, claim.flags_after) or 'not known'}",
+                style="cyan",
+            )
             listing.add_row(Text("•"), body)
-        parts += [Text("Claims whose standing changed", style="bold"), listing]
+        parts += [Text("Claims whose standing or flags changed", style="bold"), listing]
     if diff.events:
         parts.append(render.history_table(diff.events, title="Events that did it"))
     else:
         parts.append(Text("no event in between changed this figure", style="dim"))
     return Group(*parts)
+
+
+def _with_flags(standing: str | None, flags: tuple[str, ...]) -> str:
+    """A claim's standing and its flags, in words: "counted [disputed by nyt]"."""
+    if standing is None:
+        return "not yet known"
+    return standing + (f" [{'; '.join(flags)}]" if flags else "")

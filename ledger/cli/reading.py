@@ -159,7 +159,8 @@ def diff(
 ) -> None:
     """What changed in a figure's estimate between two moments, and why.
 
-    Shows both estimates, the claims whose standing changed, and the events that did it.
+    Shows both estimates, the claims whose standing or flags (a dispute, a conflict)
+    changed, and the events that did it.
     T is a position (an integer), an ISO time with a zone (the ledger as recorded then),
     or a date YYYY-MM-DD (as known on that day: reports published by its end, UTC).
     Compare dates with dates; positions and times mix."""
@@ -190,6 +191,13 @@ def plot(
             "recorded: as the ledger recorded it.",
         ),
     ] = "published",
+    log: Annotated[
+        bool | None,
+        typer.Option(
+            "--log/--linear",
+            help="The y scale; default: log when the values span more than a factor of 10.",
+        ),
+    ] = None,
     db: Db = None,
     json: Json = False,
 ) -> None:
@@ -197,13 +205,20 @@ def plot(
 
     Every claim is a marker labelled with its origin, retractions are marked, conflicts
     shaded. The time axis is publication time (the estimate as known then) or recorded
-    time. Needs matplotlib, the 'plot' extra."""
+    time. The y scale is logarithmic when the values span more than a factor of 10
+    (a zero is then drawn on the bottom edge). Needs matplotlib, the 'plot' extra."""
     from ledger.cli.plot import save
 
     if axis not in ("published", "recorded"):
         raise InvalidInputError("--axis", "must be 'published' or 'recorded'")
     with opened(db) as lg:
-        picture = save(lg, figure, str(output), "published" if axis == "published" else "recorded")
+        picture = save(
+            lg,
+            figure,
+            str(output),
+            "published" if axis == "published" else "recorded",
+            None if log is None else "log" if log else "linear",
+        )
     if json:
         render.emit(picture)
     else:

@@ -87,6 +87,11 @@ STATUS_MEANING = {
 }
 
 
+def _joined(words: Sequence[str]) -> str:
+    """ "low", "low and best", "low, best and high"."""
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def number(value: Decimal | int | None, *, open_: str = "—") -> str:
     """A figure with thousands separators; `open_` when there is none."""
     if value is None:
@@ -294,7 +299,8 @@ def _uses(uses: Sequence[ClaimUse], title: str) -> RenderableType:
             body.append(f" ({interval(use.low, use.high)})")
         body.append(f" from {use.origin}, via {use.outlet}, published {moment(use.published_at)}")
         body.append(f"  [{use.claim_id}]", style="dim")
-        why = use.reason + (f" ({'; '.join(use.flags)})" if use.flags else "")
+        marks = [*use.flags, *(["sets " + _joined(use.sets)] if use.sets else [])]
+        why = use.reason + (f" ({'; '.join(marks)})" if marks else "")
         body.append(f"\n{why}", style="green" if use.counted else "yellow")
         listing.add_row(
             Text("●" if use.counted else "✗", style="green" if use.counted else "yellow"), body

@@ -125,7 +125,8 @@ class ClaimUse(_Model):
     status: ClaimStatus
     counted: bool
     reason: str
-    flags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()  # disputed by …, in conflict
+    sets: tuple[str, ...] = ()  # which of "low", "best", "high" this claim set
 
 
 class FigureFloor(_Model):
@@ -324,7 +325,8 @@ def estimate_figure(
             view,
             counted=True,
             reason=_why_counted(view, statement, combined.latest),
-            flags=_flags(view, combined.conflict, setters),
+            flags=_flags(view, combined.conflict),
+            sets=tuple(name for name, by in setters.items() if by == view.claim_id),
         )
         for statement in outcome.statements
         for view in (views[claim.claim_id] for claim in statement.claims)
@@ -446,16 +448,11 @@ def _why_counted(claim: ClaimView, statement: Statement, latest: date | datetime
     return reason
 
 
-def _flags(
-    claim: ClaimView, conflict: tuple[str, ...], setters: Mapping[str, str | None]
-) -> tuple[str, ...]:
+def _flags(claim: ClaimView, conflict: tuple[str, ...]) -> tuple[str, ...]:
     """Markers a reader should see next to a counted claim."""
     flags = list(_dispute_flags(claim))
     if claim.claim_id in conflict:
         flags.append("in conflict")
-    sets = [name for name, setter in setters.items() if setter == claim.claim_id]
-    if sets:
-        flags.append("sets " + (" and ".join(sets) if len(sets) < 3 else "low, best and high"))
     return tuple(flags)
 
 
@@ -483,7 +480,12 @@ def _floor(use: FloorUse, latest: date | datetime) -> FigureFloor:
 
 
 def _use(
-    claim: ClaimView, *, counted: bool, reason: str, flags: tuple[str, ...] | None = None
+    claim: ClaimView,
+    *,
+    counted: bool,
+    reason: str,
+    flags: tuple[str, ...] | None = None,
+    sets: tuple[str, ...] = (),
 ) -> ClaimUse:
     return ClaimUse(
         claim_id=claim.claim_id,
@@ -499,6 +501,7 @@ def _use(
         counted=counted,
         reason=reason,
         flags=_dispute_flags(claim) if flags is None else flags,
+        sets=sets,
     )
 
 

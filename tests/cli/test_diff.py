@@ -59,7 +59,9 @@ class TestFlagsInTheDiff:
         assert claim["claim_id"] == DISPUTED
         assert claim["before"] == claim["after"] == "counted"
         assert (claim["flags_before"], claim["flags_after"]) == ([], ["disputed by nyt"])
-        assert [e["cause"]["event"]["event_type"] for e in shown["events"]] == ["ClaimDisputed"]
+        assert [e["causes"][-1]["event"]["event_type"] for e in shown["events"]] == [
+            "ClaimDisputed"
+        ]
 
     def test_the_table_says_who_disputes_it(self, run: Run, fresh_kz: str) -> None:
         """The human-readable diff names the disputing source next to the claim."""

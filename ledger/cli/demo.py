@@ -16,12 +16,26 @@ from ledger.cli.app import CHECK_FAILED, UserError, app, stdout
 from ledger.cli.options import database_url, opened, shown, sqlite_file
 from ledger.domain.estimate import FigureEstimate
 from ledger.domain.model import Figure
+from ledger.errors import LedgerError
 from ledger.projections.history import EstimateChange
+from ledger.service.ledger import Ledger
 from ledger.service.seeds import load_seeds, seeds_dir
 from ledger.store.record import VerifyResult
 
 DEMO_FILE = "kz-demo.db"
 KILLED = "kz-unrest-2022/killed/kazakhstan"
+WEBSITE_164 = "rferl-killed-164"
+
+
+def _refused(lg: Ledger) -> dict[str, str]:
+    """What the ledger will not record: the Information Ministry withdrawing a news
+    website's count (a retraction is the issuer's act). Nothing is appended."""
+    action = f"retract {WEBSITE_164} --by kz-information-ministry --reason '…'"
+    try:
+        lg.retract(WEBSITE_164, by="kz-information-ministry", reason="we dispute the count")
+    except LedgerError as error:
+        return {"action": action, "error": type(error).__name__, "message": str(error)}
+    raise AssertionError("the demo's refused retraction was recorded")  # pragma: no cover
 
 
 def _fresh_file(path: Path) -> None:
@@ -66,6 +80,7 @@ def demo(
                 f"ledger (without --db it recreates ./{DEMO_FILE})"
             )
         load_seeds(lg)
+        refused = _refused(lg)
         kinds = Counter(event.type for event in lg.events())
         estimates = lg.estimates()
         figures = {figure.figure: figure for figure in lg.figures()}
@@ -78,11 +93,12 @@ def demo(
                 "events": dict(kinds),
                 "estimates": estimates,
                 "history": {KILLED: changes},
+                "refused": refused,
                 "verify": check,
             }
         )
     else:
-        _print(url, kinds, estimates, figures, changes, check, default_file=db is None)
+        _print(url, kinds, estimates, figures, changes, refused, check, default_file=db is None)
     if not check.ok:
         raise typer.Exit(CHECK_FAILED)
 
@@ -93,6 +109,7 @@ def _print(
     estimates: list[FigureEstimate],
     figures: dict[str, Figure],
     changes: list[EstimateChange],
+    refused: dict[str, str],
     check: VerifyResult,
     *,
     default_file: bool,
@@ -121,6 +138,11 @@ def _print(
     out.print()
     out.print(Rule(f"[bold]How the estimate of {KILLED} moved, and why"))
     out.print(render.history_table(changes))
+    out.print()
+    out.print(Rule("[bold]What the ledger refuses"))
+    out.print(f"ledger {render.markup(refused['action'])}")
+    out.print(Text(f"refused ({refused['error']}): {refused['message']}", style="red"))
+    out.print(Text("Nothing was appended.", style="dim"))
     out.print()
     out.print(render.verify_text(check))
     out.print()

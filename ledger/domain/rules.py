@@ -73,11 +73,12 @@ def _check_issuer(event: ClaimRetracted, target: ClaimView, body: Body) -> None:
     by, origin = event.by, target.origin
     if by in (origin, target.outlet) or body(by) == body(origin):
         return
+    issuer = body(origin)
+    same_body = f", a source of its body {issuer}" if issuer != origin else ""
     raise NotEntitledError(
         "by",
         f"{by} may not retract claim {target.claim_id}: a retraction is the issuer's act — "
-        f"its origin {origin}, a source of the same body ({body(origin)}), or the outlet "
-        f"{target.outlet} for its own copy",
+        f"its origin {origin}{same_body}, or the outlet {target.outlet} for its own copy",
         f"to question the figure, dispute it (by={by!r}); with evidence that it is false, "
         "refute it",
     )

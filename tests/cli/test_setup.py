@@ -106,6 +106,8 @@ class TestDemo:
         assert [c["causes"][-1]["event"]["event_type"] for c in shown["history"][KILLED]][-1] == (
             "ClaimRetracted"
         )
+        assert shown["refused"]["error"] == "NotEntitledError"
+        assert "a retraction is the issuer's act" in shown["refused"]["message"]
 
     def test_refuses_a_ledger_that_is_not_empty(self, run: Run, sqlite_kz: str) -> None:
         """`demo --db` never adds the founding case twice: nothing is written."""

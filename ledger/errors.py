@@ -22,7 +22,10 @@ the boundary into these. Input errors name the field and the reason.
     └── StoreError                   the database failed or refused
         ├── DatabaseUnavailableError cannot connect
         ├── AppendOnlyViolationError the database refused to update or delete an event
-        └── EventDecodeError         a stored event of unknown type or schema version
+        ├── EventDecodeError         a stored event of unknown type or schema version
+        ├── LogDamagedError          the log holds an event the ledger cannot apply: the
+        │                            ledger opens read-only (.position, .reason)
+        └── ReadModelBehindError     events were appended without their projection
 """
 
 from __future__ import annotations
@@ -39,9 +42,11 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidTransitionError",
     "LedgerError",
+    "LogDamagedError",
     "NotEntitledError",
     "NotFoundError",
     "QuantityParseError",
+    "ReadModelBehindError",
     "StoreError",
     "UnknownClaimError",
     "UnknownFigureError",
@@ -185,3 +190,23 @@ class AppendOnlyViolationError(StoreError):
 
 class EventDecodeError(StoreError):
     """A stored event whose type or schema version this code does not know."""
+
+
+class LogDamagedError(StoreError):
+    """The log holds an event the ledger's rules refuse (appended behind its back, with a
+    valid hash). The ledger opens read-only: `verify` names it, `export` and queries work
+    up to the event before it; writes raise this error."""
+
+    def __init__(self, position: int, reason: str) -> None:
+        self.position = position
+        self.reason = reason
+        super().__init__(
+            f"the log is damaged at position {position} ({reason}): the ledger is read-only; "
+            "`ledger verify` names the event, `ledger export` and queries still work up to "
+            f"position {position - 1}"
+        )
+
+
+class ReadModelBehindError(StoreError):
+    """Events were appended to the log without their projection (behind the ledger's back):
+    nothing was appended now; reopen the ledger to catch its read model up."""

@@ -61,6 +61,7 @@ from ledger.errors import (
     AlreadyExistsError,
     InvalidInputError,
     InvalidTransitionError,
+    ReadModelBehindError,
     StoreError,
     UnknownClaimError,
     UnknownFigureError,
@@ -89,6 +90,7 @@ class Projector:
     def __init__(self, *, remembered_claims: int = 50_000) -> None:
         self._bodies: dict[str, str] = {}
         self._memory = _Memory(remembered_claims)
+        self.failed_at: int | None = None  # the event the last refused batch stopped at
 
     def handle(self, connection: Connection, batch: Batch, *, check: bool = True) -> None:
         """Check (live only) and apply a batch, then recompute the figures it touched."""
@@ -96,16 +98,27 @@ class Projector:
             return
         first = batch[0][0]
         sql = _Sql(connection)
-        self._memory.follow(sql, first.position - 1, first.prev_hash)
+        if self._memory.follow(sql, first.position - 1, first.prev_hash):
+            applied = sql.one(_CHECKPOINT, (q.READ_MODEL_CHECKPOINT,))
+            if (applied[0] if applied else 0) != first.position - 1:
+                raise ReadModelBehindError(
+                    f"the read model has applied the log up to position "
+                    f"{applied[0] if applied else 0}, but this batch starts at {first.position}: "
+                    "events were appended without their projection; reopen the ledger"
+                )
+        self.failed_at = None
         try:
             touched: dict[str, list[Caused]] = {}
             for stored, event in batch:
+                self.failed_at = stored.position
                 if check:
                     self._check(sql, event)
                 for key in self._apply(sql, stored, event):
                     touched.setdefault(key, []).append((stored, event, key))
+            self.failed_at = batch[-1][0].position
             self._recompute(sql, touched)
             _save_checkpoint(sql, batch[-1][0].position)
+            self.failed_at = None
         except BaseException:
             self._memory.forget()
             raise
@@ -643,9 +656,12 @@ class _Memory:
         self.remembered = 0
         self.batch: dict[str, ClaimView] = {}
 
-    def follow(self, sql: _Sql, position: int, digest: str) -> None:
+    def follow(self, sql: _Sql, position: int, digest: str) -> bool:
+        """Keep what still holds for a batch linked to (`position`, `digest`); True when
+        this memory did not know that link (the caller then checks the read model's
+        checkpoint)."""
         if self.head == (position, digest):
-            return
+            return False
         if self.head is not None:
             seen = sql.one(_EVENT_HASH, (self.head[0],))
             if seen is None or seen[0] != self.head[1]:
@@ -654,6 +670,7 @@ class _Memory:
         self.views.clear()
         self.remembered = 0
         self.head = None
+        return True
 
     def forget(self) -> None:
         self.head = None
@@ -754,6 +771,7 @@ class _Memory:
 
 
 _EVENT_HASH = "SELECT hash FROM events WHERE position = ?"
+_CHECKPOINT = "SELECT position FROM checkpoints WHERE name = ?"
 _SOURCE = "SELECT parent FROM sources WHERE source_id = ?"
 _CHILDREN = "SELECT figure FROM figures WHERE parent = ? ORDER BY figure"
 _FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE figure = ?"

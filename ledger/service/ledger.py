@@ -4,7 +4,9 @@ the read model in the same transaction, and answers queries from the read model.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import getpass
+import itertools
 import os
 import time
 import uuid
@@ -34,6 +36,7 @@ from ledger.errors import (
     AlreadyExistsError,
     ConcurrencyError,
     InvalidInputError,
+    LogDamagedError,
     UnknownClaimError,
     UnknownFigureError,
     UnknownReportError,
@@ -42,6 +45,7 @@ from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
 from ledger.projections.history import EstimateChange
 from ledger.projections.projector import ClaimsAt, Projector, suggest
+from ledger.service.audit import ContentError, apply_checked, first_fault
 from ledger.service.commands import (
     claim_event,
     compensation_fields,
@@ -81,6 +85,7 @@ class Ledger:
         self.actor = actor or _default_actor()
         self.correlation_id: str | None = None
         self.causation_id: str | None = None
+        self.damage: LogDamagedError | None = None  # set when the log cannot be applied
         self._projector = Projector()
 
     def acting(
@@ -429,39 +434,82 @@ class Ledger:
         """The last position in the log."""
         return self.store.head()[0]
 
-    def verify(self) -> VerifyResult:
-        """Check the hash chain end to end; the first bad position if any."""
-        return self.store.verify()
+    def verify(self, *, content: bool = True) -> VerifyResult:
+        """Check the hash chain end to end, then (with `content`) every event by the
+        ledger's own rules — a fold over the log alone, never trusting the read model;
+        the first bad position, if any, with what is wrong there."""
+        result = self.store.verify()
+        if not result.ok or not content:
+            return result
+        fault = first_fault(self.store.read_all())
+        if fault is None:
+            return result
+        log.warning("log content invalid", position=fault.position, reason=fault.reason)
+        return dataclasses.replace(
+            result,
+            ok=False,
+            bad_position=fault.position,
+            problem="content invalid",
+            detail=fault.reason,
+        )
 
     def catch_up(self) -> int:
         """Rebuild the read model if it lags the log (after `ledger import`, or when a newer
         version adds a projection); returns how many events it is behind (0: nothing done)."""
         with self.store.transaction() as connection:
-            behind = q.head_position(connection) - q.checkpoint(connection)
-        if behind:
-            log.warning("read model behind the log; rebuilding", behind=behind)
-            self.replay(check=False)
+            applied = q.checkpoint(connection)
+            behind = q.head_position(connection) - applied
+        if behind > 0:
+            log.warning("read model behind the log; catching up", behind=behind)
+            try:
+                self._catch_up(applied)
+            except LogDamagedError as damage:
+                # Keep what can be read: the read model up to the event before the bad one.
+                log.error("log damaged; opening read-only", position=damage.position)
+                self.damage = damage
+                self._catch_up(applied, until=damage.position - 1)
         return behind
 
-    def replay(self, *, check: bool = True, progress: Progress | None = None) -> ReplayResult:
-        """Rebuild every projection from position 0. With `check`, compare the rebuilt read
-        model with the one kept live and report any difference."""
+    def _catch_up(self, applied: int, until: int | None = None) -> None:
+        """Rebuild the read model (`applied` 0: after a migration emptied it), or project the
+        events appended after `applied` without their projection — checked by the rules, as
+        they never were."""
+        if applied == 0:
+            self.replay(check=False, until=until)
+            return
+        with self.store.transaction(write=True) as connection:
+            events = rows_after(connection, applied)
+            if until is not None:
+                events = itertools.takewhile(lambda e: e.position <= until, events)
+            try:
+                apply_checked(connection, self._projector, events)
+            except ContentError as error:
+                raise LogDamagedError(error.fault.position, error.fault.reason) from error
+
+    def replay(
+        self, *, check: bool = True, progress: Progress | None = None, until: int | None = None
+    ) -> ReplayResult:
+        """Rebuild every projection from position 0 (up to `until`). With `check`, compare
+        the rebuilt read model with the one kept live and report any difference. An event
+        that cannot be applied raises `LogDamagedError` and changes nothing."""
         started = time.perf_counter()
         with self.store.transaction(write=True) as connection:
             before = q.dump(connection) if check else None
-            total = q.head_position(connection)
+            total = q.head_position(connection) if until is None else until
             self._projector.reset(connection)
-            count = 0
-            batch: list[tuple[StoredEvent, Event]] = []
-            for stored in rows_after(connection, 0):
-                if batch and batch[-1][0].metadata.get("batch") != stored.metadata.get("batch"):
-                    self._projector.handle(connection, batch, check=False)
-                    batch = []
-                batch.append((stored, from_stored(stored)))
-                count += 1
-                if progress and count % 1000 == 0:
-                    progress(count, total)
-            self._projector.handle(connection, batch, check=False)
+            events = rows_after(connection, 0)
+            if until is not None:
+                events = itertools.takewhile(lambda e: e.position <= until, events)
+            try:
+                count = apply_checked(
+                    connection,
+                    self._projector,
+                    events,
+                    check=False,
+                    progress=(lambda n: progress(n, total)) if progress else None,
+                )
+            except ContentError as error:
+                raise LogDamagedError(error.fault.position, error.fault.reason) from error
             after = q.dump(connection) if check else None
             figures = len(q.figure_keys(connection))
         if progress:
@@ -509,6 +557,8 @@ class Ledger:
     def _append(
         self, events: Sequence[Event], *, expect_new: str | None = None
     ) -> list[StoredEvent]:
+        if self.damage is not None:
+            raise LogDamagedError(self.damage.position, self.damage.reason)
         batch = str(uuid.uuid4())
         metadata = {
             "actor": self.actor,

@@ -9,9 +9,11 @@ with `recorded_at` as `YYYY-MM-DDTHH:MM:SS.ffffffZ`: everything the hash covers 
 position and both hashes, so a third party can re-verify the chain from the file alone.
 
 An import writes those records as they are — same positions, event ids, recorded times
-and hashes — into an empty ledger, in one transaction, after checking every record's
-hash and its link to the one before; then it rebuilds the read model by replay. The
-imported ledger therefore verifies with the very same head hash as the exported one.
+and hashes — into an empty ledger, in one transaction, checking every record as `verify`
+does: its hash and its link to the one before, its decoding, and the ledger's own rules
+(the projector applies it, checks on, in the same transaction). A bad record anywhere
+leaves the ledger as empty as it was. The imported ledger verifies with the very same head
+hash as the exported one.
 """
 
 from __future__ import annotations
@@ -20,22 +22,26 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from ledger.errors import ConflictError, EventDecodeError, InvalidInputError, InvalidPayloadError
+from ledger.errors import ConflictError, InvalidInputError, InvalidPayloadError
+from ledger.projections import tables as t
+from ledger.projections.projector import Projector
+from ledger.service.audit import ContentError, apply_checked
 from ledger.service.ledger import Ledger
-from ledger.service.mapper import from_stored
 from ledger.store.chain import GENESIS, canonical_json, encode_checked, event_hash, utc_text
 from ledger.store.record import NewEvent, StoredEvent
 from ledger.store.schema import events as events_table
 
 log = structlog.get_logger("ledger.transfer")
 
-_BATCH = 1000
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of this machine's clock an imported record's time may be: clocks differ."""
 _HEX64 = r"^[0-9a-f]{64}$"
 
 Progress = Callable[[int], None]
@@ -128,61 +134,87 @@ def import_lines(
     *,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Write an export into `lg`, which must hold no event, then rebuild its read model.
+    """Write an export into `lg`, which must hold no event, and project it as it goes.
 
-    Every record is checked before it is written: it must be well formed, at the next
+    Every record is checked before it is committed: it must be well formed, at the next
     position, linked to the previous record's hash, carry the hash of its own content,
-    and decode as a known event. The records are written in one transaction: any bad
-    record (named as `name:line`) leaves the ledger as empty as it was.
+    recorded no later than now (and no earlier than the record before it), decode as a
+    known event, and pass the ledger's rules. Everything happens in one transaction: any
+    bad record (named as `name:line`) leaves the ledger as empty as it was.
     """
     started = time.perf_counter()
-    count, prev = 0, GENESIS
+    where_of: dict[int, str] = {}
+    rows: dict[int, dict[str, Any]] = {}  # checked rows of the batch being gathered
+    chain = _Chain(datetime.now(UTC) + CLOCK_SKEW)
+
+    def checked() -> Iterator[StoredEvent]:
+        for where, record in _records(lines, name):
+            event = chain.check(record.stored(), where)
+            rows[event.position] = _row(event, where)
+            where_of[event.position] = where
+            yield event
+
+    def write(stored: list[StoredEvent]) -> None:
+        connection.execute(events_table.insert(), [rows.pop(e.position) for e in stored])
+        for position in [p for p in where_of if p < stored[0].position]:
+            del where_of[position]  # earlier batches passed; this one's lines may still be named
+        if progress:
+            progress(stored[-1].position)
+
     with lg.store.transaction(write=True) as connection:
         held = connection.execute(sa.select(sa.func.count()).select_from(events_table)).scalar()
         if held:
             raise ConflictError(
                 f"the target ledger already holds {held} events; import needs an empty ledger"
             )
-        batch: list[dict[str, Any]] = []
-        last_recorded = None
-        for where, record in _records(lines, name):
-            event = record.stored()
-            if event.position != count + 1:
-                raise InvalidInputError(
-                    f"{where}: position",
-                    f"expected position {count + 1}, found {event.position} "
-                    "(an export starts at 1 and has no gaps)",
-                )
-            if event.prev_hash != prev:
-                raise InvalidInputError(
-                    f"{where}: prev_hash", "does not match the hash of the record before it"
-                )
-            if last_recorded is not None and event.recorded_at < last_recorded:
-                raise InvalidInputError(
-                    f"{where}: recorded_at", "earlier than the record before it"
-                )
-            row = _row(event, where)
-            batch.append(row)
-            prev, last_recorded, count = event.hash, event.recorded_at, count + 1
-            if len(batch) >= _BATCH:
-                connection.execute(events_table.insert(), batch)
-                batch = []
-                if progress:
-                    progress(count)
-        if batch:
-            connection.execute(events_table.insert(), batch)
-    if progress:
-        progress(count)
-    replayed = lg.replay(check=False)
+        projector = Projector()
+        projector.reset(connection)
+        try:
+            count = apply_checked(connection, projector, checked(), before_batch=write)
+        except ContentError as error:
+            where = where_of.get(error.fault.position, f"position {error.fault.position}")
+            raise InvalidInputError(where, error.fault.reason) from error
+        figures = connection.execute(sa.select(sa.func.count()).select_from(t.figures)).scalar()
     seconds = time.perf_counter() - started
     log.info("imported", events=count, head=count, seconds=round(seconds, 3))
     return ImportResult(
         events=count,
         head_position=count,
-        head_hash=prev,
-        figures=replayed.figures,
+        head_hash=chain.prev,
+        figures=int(figures or 0),
         seconds=seconds,
     )
+
+
+class _Chain:
+    """The links an import checks between consecutive records."""
+
+    def __init__(self, latest: datetime) -> None:
+        self.prev = GENESIS
+        self.count = 0
+        self.latest = latest  # nothing can have been recorded after now (and a little skew)
+        self.last_recorded: datetime | None = None
+
+    def check(self, event: StoredEvent, where: str) -> StoredEvent:
+        if event.position != self.count + 1:
+            raise InvalidInputError(
+                f"{where}: position",
+                f"expected position {self.count + 1}, found {event.position} "
+                "(an export starts at 1 and has no gaps)",
+            )
+        if event.prev_hash != self.prev:
+            raise InvalidInputError(
+                f"{where}: prev_hash", "does not match the hash of the record before it"
+            )
+        if self.last_recorded is not None and event.recorded_at < self.last_recorded:
+            raise InvalidInputError(f"{where}: recorded_at", "earlier than the record before it")
+        if event.recorded_at > self.latest:
+            raise InvalidInputError(
+                f"{where}: recorded_at",
+                f"{event.recorded_at.isoformat()} is in the future: no ledger recorded it yet",
+            )
+        self.prev, self.last_recorded, self.count = event.hash, event.recorded_at, self.count + 1
+        return event
 
 
 def _records(lines: Iterable[str], name: str) -> Iterator[tuple[str, ExportedEvent]]:
@@ -232,10 +264,6 @@ def _row(event: StoredEvent, where: str) -> dict[str, Any]:
         raise InvalidInputError(
             f"{where}: hash", "does not match the record's content (it was altered)"
         )
-    try:
-        from_stored(event)
-    except EventDecodeError as error:
-        raise InvalidInputError(where, str(error)) from error
     return {
         "position": event.position,
         "stream_id": event.stream_id,

@@ -8,6 +8,7 @@ import pytest
 
 import ledger
 from ledger.service.seeds import load_seeds
+from tests.conftest import fresh_postgres_schema
 
 
 @pytest.fixture
@@ -30,3 +31,15 @@ def kz(module_database_url: str) -> Iterator[ledger.Ledger]:
     with ledger.open(module_database_url, actor="tester") as opened:
         load_seeds(opened)
         yield opened
+
+
+@pytest.fixture
+def lg_empty(database_url: str) -> Iterator[ledger.Ledger]:
+    """A second empty ledger on the same backend (a different database or file)."""
+    if database_url.startswith("sqlite"):
+        url = database_url.replace(".db", "-second.db")
+        with ledger.open(url, actor="tester") as opened:
+            yield opened
+    else:
+        with fresh_postgres_schema() as url, ledger.open(url, actor="tester") as opened:
+            yield opened

@@ -1,0 +1,131 @@
+"""The log checked by the ledger's own rules, event by event, without trusting a read model.
+
+A row can carry a valid hash and still be something the ledger would never have appended:
+an unknown event type, a retraction of a claim that does not exist, a quantity that is not
+what the lexicon reads from its value. `apply_checked` folds stored events through the
+same checks a live append makes (decoding, the quantity, then the projector with its
+rules) and names the first event they refuse. `verify` runs it over the whole log into a
+scratch read model; `import` runs it over the records it writes, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from ledger.domain.events import ClaimAsserted, Event
+from ledger.domain.quantity import LEXICON_VERSION, parse_quantity
+from ledger.errors import EventDecodeError, LedgerError, UnknownClaimError
+from ledger.projections.projector import Projector
+from ledger.service.mapper import from_stored
+from ledger.store import migrate
+from ledger.store.record import StoredEvent
+from ledger.store.sql import create_engine
+
+
+@dataclass(frozen=True)
+class ContentFault:
+    """The first stored event the ledger's rules refuse, and why, in words."""
+
+    position: int
+    reason: str
+
+
+class ContentError(LedgerError):
+    """Raised by `apply_checked` at the first event the ledger's rules refuse."""
+
+    def __init__(self, fault: ContentFault) -> None:
+        self.fault = fault
+        super().__init__(f"position {fault.position}: {fault.reason}")
+
+
+def apply_checked(
+    connection: Connection,
+    projector: Projector,
+    events: Iterable[StoredEvent],
+    *,
+    check: bool = True,
+    before_batch: Callable[[list[StoredEvent]], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Decode, check and project `events` (the log from its start, in order), a batch at a
+    time as they were appended; `before_batch` sees each batch first (an import writes it).
+    Without `check` (a replay of a log whose events were checked when appended) the rules
+    are not run again, but an event that cannot be applied still stops the fold.
+    Returns how many events were applied; raises `ContentError` at the first bad one."""
+    count = 0
+    batch: list[tuple[StoredEvent, Event]] = []
+    refused: tuple[type[Exception], ...] = (LedgerError,) if check else (Exception,)
+
+    def flush() -> None:
+        if before_batch is not None:
+            before_batch([stored for stored, _ in batch])
+        try:
+            projector.handle(connection, batch, check=check)
+        except refused as error:
+            position = projector.failed_at or batch[0][0].position
+            raise ContentError(ContentFault(position, _refused(error))) from error
+        batch.clear()
+
+    for stored in events:
+        if batch and batch[-1][0].metadata.get("batch") != stored.metadata.get("batch"):
+            flush()
+        batch.append((stored, _decoded(stored)))
+        count += 1
+        if progress is not None and count % 1000 == 0:
+            progress(count)
+    if batch:
+        flush()
+    return count
+
+
+def first_fault(events: Iterable[StoredEvent]) -> ContentFault | None:
+    """Fold the log through the ledger's rules into a scratch read model (a temporary
+    SQLite file, discarded): the first event they refuse, or None."""
+    with tempfile.TemporaryDirectory(prefix="ledger-verify-") as folder:
+        engine = create_engine(f"sqlite:///{Path(folder) / 'scratch.db'}", synchronous="OFF")
+        try:
+            migrate.upgrade(engine)
+            with engine.begin() as connection:
+                apply_checked(connection, Projector(), events)
+        except ContentError as error:
+            return error.fault
+        finally:
+            engine.dispose()
+    return None
+
+
+def _decoded(stored: StoredEvent) -> Event:
+    """The domain event of a stored row, its quantity read again from its value."""
+    try:
+        event = from_stored(stored)
+    except EventDecodeError as error:
+        raise ContentError(
+            ContentFault(stored.position, f"{error}".removeprefix(f"position {stored.position}: "))
+        ) from error
+    if isinstance(event, ClaimAsserted) and event.quantity.lexicon_version == LEXICON_VERSION:
+        try:
+            read = parse_quantity(event.value)
+        except LedgerError as error:
+            reason = f"the value {event.value!r} does not read ({error})"
+            raise ContentError(ContentFault(stored.position, reason)) from error
+        if not read.same_as(event.quantity):
+            reason = (
+                f"quantity is not what the lexicon reads from the value "
+                f"{event.value!r} (stored [{event.quantity.low}, {event.quantity.high}], "
+                f"read [{read.low}, {read.high}])"
+            )
+            raise ContentError(ContentFault(stored.position, reason))
+    return event
+
+
+def _refused(error: Exception) -> str:
+    if isinstance(error, UnknownClaimError):
+        return f"refers to an unknown claim {error.key!r} ({error.field})"
+    if isinstance(error, LedgerError):
+        return str(error)
+    return f"cannot be applied ({type(error).__name__}: {error})"

@@ -42,12 +42,23 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Dispute(_Model):
+    """One questioning of a claim: who disputed it, why, on what evidence, at which event."""
+
+    by: str
+    reason: str
+    evidence: str | None = None
+    position: int
+
+
 class ClaimView(_Model):
     """A claim as the read model holds it: what was asserted, and where it stands now.
 
     `root_claim_id` / `root_origin`: the end of its `derived_from` chain (itself and its
     own origin when it relays nothing). `withdrawn_via`: the id of a withdrawn
     (retracted/refuted/corrected) claim up its chain, when it rests on one.
+    `status_by` / `status_reason` / `status_evidence`: the compensating event behind its
+    standing. `disputes`: every dispute, in order; `disputed_by` names their authors.
     """
 
     claim_id: str
@@ -70,6 +81,9 @@ class ClaimView(_Model):
     status_position: int | None = None
     disputed_by: tuple[str, ...] = ()
     withdrawn_via: str | None = None
+    note: str | None = None
+    status_evidence: str | None = None
+    disputes: tuple[Dispute, ...] = ()
 
 
 class EstimateStatus(StrEnum):
@@ -98,6 +112,7 @@ class ClaimUse(_Model):
     counted: bool
     reason: str
     flags: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()  # of the events behind its standing and its disputes
 
 
 class EventRef(_Model):
@@ -657,7 +672,14 @@ def _use(
         counted=counted,
         reason=reason,
         flags=_dispute_flags(claim) if flags is None else flags,
+        evidence=evidence_of(claim),
     )
+
+
+def evidence_of(claim: ClaimView) -> tuple[str, ...]:
+    """The evidence given for a claim's standing and for each dispute of it, in order."""
+    given = [claim.status_evidence, *(d.evidence for d in claim.disputes)]
+    return tuple(dict.fromkeys(e for e in given if e))
 
 
 def _day(value: date | datetime) -> str:

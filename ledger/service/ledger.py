@@ -171,8 +171,6 @@ class Ledger:
         """Record many reports in one transaction: all of them or none."""
         if not isinstance(reports, list | tuple):
             raise InvalidInputError("reports", "expected a list of ledger.Report")
-        if not reports:
-            raise InvalidInputError("reports", "no report to record")
         events: list[Event] = []
         for index, report in enumerate(reports):
             prefix = f"reports[{index}]." if len(reports) > 1 else ""

@@ -73,6 +73,12 @@ class TestAppendReport:
         )
         unchanged(book, lambda: book.append_reports([good, bad]), ledger.UnknownFigureError)
 
+    def test_an_empty_batch_records_nothing(self, book: ledger.Ledger) -> None:
+        """Appending no reports is not an error: nothing is recorded, nothing returned."""
+        head = book.head()
+        assert book.append_reports([]) == []
+        assert book.head() == head
+
     def test_the_same_report_id_twice_is_refused(self, book: ledger.Ledger) -> None:
         """A report id can be used once."""
         book.append_report(report(claim("5"), report_id="r-1"))

@@ -109,7 +109,6 @@ WRONG: list[Any] = [
         pytest.param(f, id=f"append_reports({case})")
         for case, f in {
             "None": lambda lg: lg.append_reports(None),
-            "empty": lambda lg: lg.append_reports([]),
             "str": lambda lg: lg.append_reports("reports"),
             "dict": lambda lg: lg.append_reports({"a": good_report()}),
             "[None]": lambda lg: lg.append_reports([None]),

@@ -273,7 +273,7 @@ def eventsourcing_ingest(path: Path, workload: Workload, per_transaction: int) -
                         outlet=report.outlet,
                         published_at=report.published_at,
                         derived_from=claim.derived_from,
-                        quote=claim.quote,
+                        quote=claim.quote or "",  # as the ledger stores "no quote"
                     )
                     touched[claim.figure] = aggregate
                     claims += 1

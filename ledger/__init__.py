@@ -7,12 +7,14 @@ with its best estimate, provenance and history.
     lg.define_figure("kz-unrest-2022/killed/kazakhstan", unit="people", kind="cumulative")
     rep = lg.append_report(ledger.Report(outlet=..., published_at=..., claims=[ledger.Claim(...)]))
     lg.estimate("kz-unrest-2022/killed/kazakhstan")
+    lg.report(rep.report_id), lg.source("kz-health-ministry")   # what was recorded, read back
 """
 
 from ledger.domain.estimate import (
     ClaimStatus,
     ClaimUse,
     ClaimView,
+    Dispute,
     EstimateStatus,
     EstimateSummary,
     EventRef,
@@ -47,11 +49,14 @@ from ledger.errors import (
 from ledger.projections.history import Cause, EstimateChange
 from ledger.service.ledger import Ledger, open
 from ledger.service.results import (
+    CompensationView,
     LedgerEvent,
     RecordedClaim,
     RecordedEvent,
     RecordedReport,
     ReplayResult,
+    ReportView,
+    SourceView,
 )
 from ledger.store.record import VerifyResult
 
@@ -65,9 +70,11 @@ __all__ = [
     "ClaimStatus",
     "ClaimUse",
     "ClaimView",
+    "CompensationView",
     "ConcurrencyError",
     "ConflictError",
     "DatabaseUnavailableError",
+    "Dispute",
     "DuplicateEventError",
     "EstimateChange",
     "EstimateStatus",
@@ -96,8 +103,10 @@ __all__ = [
     "RecordedReport",
     "ReplayResult",
     "Report",
+    "ReportView",
     "Source",
     "SourceKind",
+    "SourceView",
     "StoreError",
     "UnknownClaimError",
     "UnknownFigureError",

@@ -7,9 +7,10 @@ the boundary into these. Input errors name the field and the reason.
     ├── InvalidInputError            bad input: .field names it, .reason says why (ValueError)
     │   ├── QuantityParseError       a value as written that the lexicon cannot read (.text)
     │   └── InvalidPayloadError      an event payload that cannot be stored (NaN, NUL, size…)
-    ├── NotFoundError                a named thing does not exist (KeyError)
+    ├── NotFoundError                a named thing does not exist (KeyError); .suggestion:
+    │   │                            the nearest known key, if any ("did you mean …?")
     │   ├── UnknownSourceError
-    │   ├── UnknownFigureError       (.suggestion: the nearest known key, if any)
+    │   ├── UnknownFigureError
     │   ├── UnknownClaimError
     │   └── UnknownReportError
     ├── ConflictError                the request contradicts what the ledger holds
@@ -82,21 +83,24 @@ class InvalidPayloadError(InvalidInputError):
 
 
 class NotFoundError(LedgerError, KeyError):
-    """A source, figure, claim or report that the ledger does not hold."""
+    """A source, figure, claim or report that the ledger does not hold; `suggestion` is the
+    nearest key it does hold, when one is close enough to be a likely typo."""
 
     kind = "thing"
 
-    def __init__(self, key: str, field: str | None = None) -> None:
+    def __init__(self, key: str, field: str | None = None, suggestion: str | None = None) -> None:
         self.key = key
         self.field = field or self.kind
+        self.suggestion = suggestion
         super().__init__(key)
 
     def __str__(self) -> str:
-        return f"{self.field}: unknown {self.kind} {self.key!r}"
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        return f"{self.field}: unknown {self.kind} {self.key!r}{hint}"
 
 
 class UnknownSourceError(NotFoundError):
-    """No source is registered under this id."""
+    """No source is registered under this id; `suggestion` is the nearest registered id."""
 
     kind = "source"
 
@@ -106,14 +110,6 @@ class UnknownFigureError(NotFoundError):
 
     kind = "figure"
 
-    def __init__(self, key: str, field: str | None = None, suggestion: str | None = None) -> None:
-        self.suggestion = suggestion
-        super().__init__(key, field)
-
-    def __str__(self) -> str:
-        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
-        return super().__str__() + hint
-
 
 class UnknownClaimError(NotFoundError):
     """No claim has this id."""
@@ -122,7 +118,7 @@ class UnknownClaimError(NotFoundError):
 
 
 class UnknownReportError(NotFoundError):
-    """No report has this id."""
+    """No report has this id; `suggestion` is the nearest filed id."""
 
     kind = "report"
 

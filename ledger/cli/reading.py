@@ -1,5 +1,6 @@
-"""Commands that read: sources, figures, claims, estimates (now or as of a past moment),
-history, diff and the picture. All of them answer from the read model — none replays."""
+"""Commands that read: sources, figures, claims, a report, a source, estimates (now or as of
+a past moment), history, diff and the picture. All of them answer from the read model —
+none replays."""
 
 from __future__ import annotations
 
@@ -56,6 +57,48 @@ def claims(figure: FigureArg, db: Db = None, json: Json = False) -> None:
         render.emit(found)
     else:
         stdout().print(render.claims_table(found))
+
+
+@app.command(rich_help_panel="Read")
+def report(
+    report_id: Annotated[
+        str, typer.Argument(metavar="REPORT_ID", help="A report id, e.g. rferl-2022-01-09.")
+    ],
+    db: Db = None,
+    json: Json = False,
+) -> None:
+    """A report as recorded, and its claims with where each stands now.
+
+    Title, outlet and channel, publication time, URL, content hash and the position it
+    was recorded at; then every claim it carried, with its quote, our note, and its
+    standing with the evidence of any compensating event."""
+    with opened(db) as lg:
+        found = lg.report(report_id)
+    if json:
+        render.emit(found)
+    else:
+        stdout().print(render.report_view(found))
+
+
+@app.command(rich_help_panel="Read")
+def source(
+    source_id: Annotated[
+        str, typer.Argument(metavar="SOURCE_ID", help="A source id, e.g. kz-health-ministry.")
+    ],
+    db: Db = None,
+    json: Json = False,
+) -> None:
+    """A source and what became of what it said.
+
+    Its name, kind, the body it belongs to and notes; the claims it originated (it is
+    their origin) and the claims it carried as an outlet, each with where it stands now;
+    and the compensating events it issued (retractions, disputes…), with their evidence."""
+    with opened(db) as lg:
+        found = lg.source(source_id)
+    if json:
+        render.emit(found)
+    else:
+        stdout().print(render.source_view(found))
 
 
 @app.command(rich_help_panel="Read")

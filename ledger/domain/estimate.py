@@ -54,6 +54,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Dispute(_Model):
+    """One questioning of a claim: who disputed it, why, on what evidence, at which event."""
+
+    by: str
+    reason: str
+    evidence: str | None = None
+    position: int
+
+
 class ClaimView(_Model):
     """A claim as the read model holds it: what was asserted, and where it stands now.
 
@@ -61,6 +70,8 @@ class ClaimView(_Model):
     own origin when it relays nothing); `root_published_at` / `root_position`: when and
     where that claim was recorded (None: this claim's own). `withdrawn_via`: the id of a
     withdrawn (retracted/refuted/corrected) claim up its chain, when it rests on one.
+    `status_by` / `status_reason` / `status_evidence`: the compensating event behind its
+    standing. `disputes`: every dispute, in order; `disputed_by` names their authors.
     """
 
     claim_id: str
@@ -85,6 +96,9 @@ class ClaimView(_Model):
     status_position: int | None = None
     disputed_by: tuple[str, ...] = ()
     withdrawn_via: str | None = None
+    note: str | None = None
+    status_evidence: str | None = None
+    disputes: tuple[Dispute, ...] = ()
 
 
 def policy_claim(claim: ClaimView) -> PolicyClaim:
@@ -127,6 +141,7 @@ class ClaimUse(_Model):
     reason: str
     flags: tuple[str, ...] = ()  # disputed by …, in conflict
     sets: tuple[str, ...] = ()  # which of "low", "best", "high" this claim set
+    evidence: tuple[str, ...] = ()  # of the events behind its standing and its disputes
 
 
 class FigureFloor(_Model):
@@ -502,7 +517,14 @@ def _use(
         reason=reason,
         flags=_dispute_flags(claim) if flags is None else flags,
         sets=sets,
+        evidence=evidence_of(claim),
     )
+
+
+def evidence_of(claim: ClaimView) -> tuple[str, ...]:
+    """The evidence given for a claim's standing and for each dispute of it, in order."""
+    given = [claim.status_evidence, *(d.evidence for d in claim.disputes)]
+    return tuple(dict.fromkeys(e for e in given if e))
 
 
 def _day(value: date | datetime) -> str:

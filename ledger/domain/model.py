@@ -77,18 +77,25 @@ def _sha256(value: str) -> str:
     return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an empty quote is a mistake: give the verbatim words, or leave it out")
+    return value
+
+
 class Claim(_Input):
     """One assertion of one figure inside a report.
 
     `origin` is who the number comes from (the Health Ministry); the report's outlet is who
     carried it (the NYT). `derived_from` names the claim this one relays, when known.
+    `quote` is optional, but never blank.
     """
 
     figure: FigureKey
     value: Annotated[Text, Field(min_length=1, max_length=200)]
     as_of: AsOf
     origin: SourceId
-    quote: str = Field(default="", max_length=5000)
+    quote: Annotated[str, Field(max_length=5000), AfterValidator(_not_blank)] | None = None
     derived_from: ClaimId | None = None
     claim_id: ClaimId = Field(default_factory=new_claim_id)
     note: Text | None = None

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from ledger.domain.estimate import ClaimStatus, ClaimView
+from ledger.domain.estimate import ClaimStatus, ClaimView, Dispute
 
 WITHDRAWN_SOURCE = "WithdrawnSource"
 """A derived change: a claim up this one's `derived_from` chain was withdrawn."""
@@ -36,6 +36,7 @@ class ClaimChange(BaseModel):
     published_at: datetime
     by: str | None = None
     reason: str | None = None
+    evidence: str | None = None
     replacement: str | None = None
     via: str | None = None
 
@@ -52,13 +53,23 @@ def apply_change(view: ClaimView, change: ClaimChange) -> ClaimView:
             return view
         return view.model_copy(update={"withdrawn_via": change.via})
     if change.type == "ClaimDisputed":
-        by = (*view.disputed_by, change.by or "")
+        dispute = Dispute(
+            by=change.by or "",
+            reason=change.reason or "",
+            evidence=change.evidence,
+            position=change.position,
+        )
         status = ClaimStatus.DISPUTED if view.status == ClaimStatus.ACTIVE else view.status
-        update: dict[str, object] = {"disputed_by": by, "status": status}
+        update: dict[str, object] = {
+            "disputed_by": (*view.disputed_by, dispute.by),
+            "disputes": (*view.disputes, dispute),
+            "status": status,
+        }
         if view.status == ClaimStatus.ACTIVE:
             update |= {
                 "status_by": change.by,
                 "status_reason": change.reason,
+                "status_evidence": change.evidence,
                 "status_position": change.position,
             }
         return view.model_copy(update=update)
@@ -70,6 +81,7 @@ def apply_change(view: ClaimView, change: ClaimChange) -> ClaimView:
             "status": _STATUS[change.type],
             "status_by": change.by,
             "status_reason": reason,
+            "status_evidence": change.evidence,
             "status_position": change.position,
         }
     )

@@ -198,7 +198,7 @@ class Projector:
 
     def _need_source(self, sql: _Sql, source_id: str, field: str) -> None:
         if not self._memory.source(sql, source_id):
-            raise UnknownSourceError(source_id, field)
+            raise UnknownSourceError(source_id, field, q.suggest_source(sql.connection, source_id))
 
     def _need_figure(self, sql: _Sql, key: str, field: str) -> Figure:
         found = self._memory.figure(sql, key)
@@ -277,6 +277,7 @@ class Projector:
             published_at=event.published_at,
             derived_from=event.derived_from,
             quote=event.quote,
+            note=event.note,
             position=stored.position,
             root_claim_id=parent.root_claim_id if parent else event.claim_id,
             root_origin=parent.root_origin if parent else event.origin,
@@ -292,6 +293,7 @@ class Projector:
                 view.claim_id,
                 view.figure,
                 view.report_id,
+                view.origin,
                 view.derived_from,
                 view.position,
                 sql.time(view.published_at),
@@ -333,6 +335,7 @@ class Projector:
             published_at=event.published_at or stored.recorded_at,
             by=event.by,
             reason=event.reason,
+            evidence=event.evidence,
             replacement=getattr(event, "replacement", None),
         )
         self._change(sql, target, change)
@@ -375,6 +378,7 @@ class Projector:
             (
                 view.claim_id,
                 view.figure,
+                change.by,
                 change.position,
                 sql.time(change.published_at),
                 change.model_dump_json(),
@@ -798,15 +802,15 @@ _INSERT_REPORT = (
     "INSERT INTO reports (report_id, outlet, published_at, report, position) VALUES (?, ?, ?, ?, ?)"
 )
 _INSERT_CLAIM = (
-    "INSERT INTO claims (claim_id, figure, report_id, derived_from, position, published_at, "
-    "status, root_claim_id, root_origin, as_of, low, high, number, hedge, published_us, "
-    "withdrawn_via, root_published_us, root_position, asserted, current) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO claims (claim_id, figure, report_id, origin, derived_from, position, "
+    "published_at, status, root_claim_id, root_origin, as_of, low, high, number, hedge, "
+    "published_us, withdrawn_via, root_published_us, root_position, asserted, current) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_CLAIM = "UPDATE claims SET status = ?, withdrawn_via = ?, current = ? WHERE claim_id = ?"
 _INSERT_CHANGE = (
-    "INSERT INTO claim_changes (claim_id, figure, position, published_at, change) "
-    "VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO claim_changes (claim_id, figure, issued_by, position, published_at, change) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
 )
 _UPDATE_ESTIMATE = "UPDATE estimates SET position = ?, summary = ?, changed_by = ? WHERE figure = ?"
 _INSERT_ESTIMATE = (

@@ -3,6 +3,7 @@ or claim id, so its cost follows the size of one figure, not of the ledger."""
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from ledger.domain.estimate import ClaimView, EstimateSummary, EventRef, FigureInfo
+from ledger.domain.events import ReportFiled
 from ledger.domain.model import Figure, FigureKind, Source, SourceKind
 from ledger.projections import tables as t
 from ledger.projections.claims import ClaimChange, claim_as_of
@@ -208,6 +210,82 @@ def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
         .order_by(t.claims.c.position)
     )
     return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def report(connection: Connection, report_id: str) -> tuple[ReportFiled, int] | None:
+    """A filed report as recorded, and the position it was recorded at."""
+    query = sa.select(t.reports.c.report, t.reports.c.position).where(
+        t.reports.c.report_id == report_id
+    )
+    row = connection.execute(query).first()
+    return (ReportFiled.model_validate_json(row[0]), int(row[1])) if row else None
+
+
+def claims_originated(connection: Connection, source_id: str) -> list[ClaimView]:
+    """Every claim whose origin is `source_id`, as it stands now, in the order recorded."""
+    query = (
+        sa.select(t.claims.c.current)
+        .where(t.claims.c.origin == source_id)
+        .order_by(t.claims.c.position)
+    )
+    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def claims_carried(connection: Connection, outlet: str) -> list[ClaimView]:
+    """Every claim in a report `outlet` published, as it stands now, in the order recorded."""
+    query = (
+        sa.select(t.claims.c.current)
+        .join(t.reports, t.reports.c.report_id == t.claims.c.report_id)
+        .where(t.reports.c.outlet == outlet)
+        .order_by(t.claims.c.position)
+    )
+    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
+def changes_issued(connection: Connection, source_id: str) -> list[tuple[str, str, ClaimChange]]:
+    """(claim id, figure, change) for every compensating event `source_id` issued, in order."""
+    query = (
+        sa.select(t.claim_changes.c.claim_id, t.claim_changes.c.figure, t.claim_changes.c.change)
+        .where(t.claim_changes.c.issued_by == source_id)
+        .order_by(t.claim_changes.c.position, t.claim_changes.c.change_id)
+    )
+    return [
+        (claim_id, key, ClaimChange.model_validate_json(text))
+        for claim_id, key, text in connection.execute(query)
+    ]
+
+
+def source_ids(connection: Connection) -> list[str]:
+    """Every registered source id (for suggestions)."""
+    return list(connection.execute(sa.select(t.sources.c.source_id)).scalars())
+
+
+def suggest_source(connection: Connection, source_id: str) -> str | None:
+    """The registered source id nearest to a mistyped one, if one is close."""
+    return _closest(source_id, source_ids(connection))
+
+
+SUGGESTION_NEIGHBOURS = 500
+"""How many report ids on each side of a mistyped one, in sort order, are compared with it:
+reports can number millions, so a suggestion looks at the ids sorting next to the typo (one
+index range each way), which is where a slip after the first few characters lands."""
+
+
+def suggest_report(connection: Connection, report_id: str) -> str | None:
+    """The filed report id nearest to a mistyped one among its neighbours in sort order."""
+    column = t.reports.c.report_id
+    after = sa.select(column).where(column >= report_id).order_by(column)
+    before = sa.select(column).where(column < report_id).order_by(column.desc())
+    candidates = [
+        *connection.execute(after.limit(SUGGESTION_NEIGHBOURS)).scalars(),
+        *connection.execute(before.limit(SUGGESTION_NEIGHBOURS)).scalars(),
+    ]
+    return _closest(report_id, candidates)
+
+
+def _closest(key: str, candidates: list[str]) -> str | None:
+    matches = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 def position_before(connection: Connection, moment: datetime) -> int:

@@ -1,5 +1,5 @@
 """Read-model tables. Unlike `events` they are rebuilt freely: `replay()` empties and refills
-them from the log. Created by migrations 0002–0004; registered on the store's metadata so the
+them from the log. Created by migrations 0002–0005; registered on the store's metadata so the
 migrations-agree-with-models test covers them."""
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ claims = sa.Table(
     sa.Column("claim_id", sa.String(128), primary_key=True),
     sa.Column("figure", sa.String(400), nullable=False),
     sa.Column("report_id", sa.String(128), nullable=False, index=True),
+    sa.Column("origin", sa.String(100), nullable=False, index=True),  # `ledger source`
     sa.Column("derived_from", sa.String(128), nullable=True, index=True),
     sa.Column("position", sa.BigInteger(), nullable=False),
     sa.Column("published_at", UTCDateTime(), nullable=False),
@@ -96,6 +97,7 @@ claim_changes = sa.Table(
     sa.Column("change_id", Position, primary_key=True, autoincrement=True),
     sa.Column("claim_id", sa.String(128), nullable=False, index=True),
     sa.Column("figure", sa.String(400), nullable=False),
+    sa.Column("issued_by", sa.String(100), nullable=True, index=True),  # the event's `by`
     sa.Column("position", sa.BigInteger(), nullable=False),
     sa.Column("published_at", UTCDateTime(), nullable=False),
     sa.Column("change", JSONText(), nullable=False),

@@ -2,38 +2,56 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from pydantic import ValidationError
 
 from ledger.domain.events import ClaimAsserted, Event, ReportFiled
 from ledger.domain.model import Claim, Report
 from ledger.domain.quantity import parse_quantity
-from ledger.domain.values import require_aware
 from ledger.errors import InvalidInputError, QuantityParseError
+from ledger.service import inputs
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of the recording machine's clock (UTC) a publication time may be.
+
+A report cannot be published after it is recorded; a time later than now is a typo (2081
+for 2018) that would hide its claims from every "as known on" view until that date. The
+clocks of a scraper, of the site it reads and of the ledger's host drift a little, so five
+minutes ahead is accepted; anything later is refused."""
+
+
+def not_in_future(moment: datetime, field: str, now: datetime | None = None) -> datetime:
+    """`moment` unchanged, unless it is later than now (UTC) plus `CLOCK_SKEW`."""
+    now = now or datetime.now(UTC)
+    if moment > now + CLOCK_SKEW:
+        raise InvalidInputError(
+            field,
+            f"{moment.isoformat()} is in the future (it is now {now.isoformat(timespec='seconds')}"
+            "); a publication time cannot be later than its recording",
+        )
+    return moment
 
 
 def compensation_fields(
-    by: str, reason: str, evidence: str | None, published_at: datetime | None
+    by: object, reason: object, evidence: object, published_at: object
 ) -> dict[str, Any]:
-    if not reason or not reason.strip():
-        raise InvalidInputError("reason", "say why; a compensating event needs a reason")
-    if published_at is not None:
-        require_aware(published_at, "published_at")
-    return {"by": by, "reason": reason.strip(), "evidence": evidence, "published_at": published_at}
-
-
-def validated(model: type[Claim], prefix: str, **fields: Any) -> Claim:
-    try:
-        return model(**fields)
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = prefix + ".".join(str(p) for p in first["loc"])
-        raise InvalidInputError(field or "claim", first["msg"]) from error
+    """The fields every compensating event shares, checked: who, why (not blank), the
+    evidence, and when it was made public (a time with a zone, not in the future)."""
+    why = inputs.reason(reason)
+    moment = inputs.optional_time(published_at, "published_at")
+    if moment is not None:
+        not_in_future(moment, "published_at")
+    return {
+        "by": inputs.text(by, "by"),
+        "reason": why,
+        "evidence": inputs.optional_text(evidence, "evidence"),
+        "published_at": moment,
+    }
 
 
 def report_events(report: Report, prefix: str) -> list[Event]:
+    """A report's events: the report filed, then each claim asserted."""
+    not_in_future(report.published_at, f"{prefix}published_at")
     events: list[Event] = [
         ReportFiled(
             report_id=report.report_id,
@@ -62,6 +80,7 @@ def report_events(report: Report, prefix: str) -> list[Event]:
 def claim_event(
     claim: Claim, prefix: str, report_id: str, outlet: str, published_at: datetime
 ) -> ClaimAsserted:
+    """The event asserting one claim of a report, its value read by the lexicon."""
     try:
         quantity = parse_quantity(claim.value)
     except QuantityParseError as error:
@@ -77,6 +96,6 @@ def claim_event(
         outlet=outlet,
         published_at=published_at,
         derived_from=claim.derived_from,
-        quote=claim.quote,
+        quote=claim.quote or "",
         note=claim.note,
     )

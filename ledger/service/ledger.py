@@ -31,7 +31,7 @@ from ledger.domain.events import (
     SourceRegistered,
 )
 from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
-from ledger.domain.values import end_of, new_claim_id, require_aware
+from ledger.domain.values import end_of, new_claim_id
 from ledger.errors import (
     AlreadyExistsError,
     ConcurrencyError,
@@ -40,25 +40,26 @@ from ledger.errors import (
     UnknownClaimError,
     UnknownFigureError,
     UnknownReportError,
+    UnknownSourceError,
 )
 from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
 from ledger.projections.history import EstimateChange
 from ledger.projections.projector import ClaimsAt, Projector, suggest
+from ledger.service import inputs
 from ledger.service.audit import ContentError, apply_checked, first_fault
-from ledger.service.commands import (
-    claim_event,
-    compensation_fields,
-    report_events,
-    validated,
-)
+from ledger.service.commands import claim_event, compensation_fields, report_events
+from ledger.service.inputs import validated
 from ledger.service.mapper import from_stored, to_new_event
 from ledger.service.results import (
+    CompensationView,
     LedgerEvent,
     RecordedClaim,
     RecordedEvent,
     RecordedReport,
     ReplayResult,
+    ReportView,
+    SourceView,
 )
 from ledger.store.record import StoredEvent, VerifyResult
 from ledger.store.sql import SQLStore, rows_after
@@ -78,7 +79,13 @@ Progress = Callable[[int, int], None]
 
 
 class Ledger:
-    """An open claim ledger. Use `ledger.open(url)`; close it (or use `with`) when done."""
+    """An open claim ledger. Use `ledger.open(url)`; close it (or use `with`) when done.
+
+    Every method checks what it is handed before anything is written: a wrong type (None
+    or a number where text belongs, a dict for a `Report`), a time without a zone, a
+    publication time in the future or a blank reason raises an `InvalidInputError` naming
+    the parameter, and nothing is appended. Times may be given as ISO 8601 strings.
+    """
 
     def __init__(self, store: SQLStore, *, actor: str | None = None) -> None:
         self.store = store
@@ -100,6 +107,9 @@ class Ledger:
         `lg.acting("alice", correlation_id=request_id).retract(...)`: the view shares the
         connection pool; it needs no closing of its own.
         """
+        actor = inputs.optional_text(actor, "actor")
+        correlation_id = inputs.optional_text(correlation_id, "correlation_id")
+        causation_id = inputs.optional_text(causation_id, "causation_id")
         view = copy.copy(self)
         view.actor = actor or self.actor
         view.correlation_id = correlation_id or self.correlation_id
@@ -134,9 +144,10 @@ class Ledger:
         parent: str | None = None,
         notes: str | None = None,
     ) -> Source:
-        """Register an actor that asserts or relays figures."""
-        source = Source(
-            source_id=source_id, name=name, kind=SourceKind(kind), parent=parent, notes=notes
+        """Register an actor that asserts or relays figures (`kind`: government, media, ngo,
+        person, channel, military, international or other)."""
+        source = validated(
+            Source, "", source_id=source_id, name=name, kind=kind, parent=parent, notes=notes
         )
         self._append([SourceRegistered(**source.model_dump())], expect_new=f"source:{source_id}")
         return source
@@ -151,21 +162,24 @@ class Ledger:
         description: str | None = None,
     ) -> Figure:
         """Define what is counted: `event/measure/place`, its unit, cumulative or level."""
-        defined = Figure(
-            figure=figure, unit=unit, kind=FigureKind(kind), parent=parent, description=description
+        defined = validated(
+            Figure, "", figure=figure, unit=unit, kind=kind, parent=parent, description=description
         )
         self._append([FigureDefined(**defined.model_dump())], expect_new=f"figure:{figure}")
         return defined
 
     def append_report(self, report: Report) -> RecordedReport:
         """Record one report and all its claims, atomically."""
-        return self.append_reports([report])[0]
+        return self.append_reports([inputs.instance(report, Report, "report")])[0]
 
     def append_reports(self, reports: Sequence[Report]) -> list[RecordedReport]:
         """Record many reports in one transaction: all of them or none."""
+        if not isinstance(reports, list | tuple):
+            raise InvalidInputError("reports", "expected a list of ledger.Report")
         events: list[Event] = []
         for index, report in enumerate(reports):
             prefix = f"reports[{index}]." if len(reports) > 1 else ""
+            inputs.instance(report, Report, prefix.rstrip(".") or "report")
             events.extend(report_events(report, prefix))
         stored = self._append(events)
         results, cursor = [], 0
@@ -209,7 +223,8 @@ class Ledger:
     ) -> RecordedEvent:
         """The issuer withdrew a claim. It stays on record and stops counting."""
         event = ClaimRetracted(
-            claim_id=claim_id, **compensation_fields(by, reason, evidence, published_at)
+            claim_id=inputs.text(claim_id, "claim_id"),
+            **compensation_fields(by, reason, evidence, published_at),
         )
         return self._compensate(event)
 
@@ -223,11 +238,14 @@ class Ledger:
         published_at: datetime | None = None,
     ) -> list[RecordedEvent]:
         """Withdraw every claim of a report that still counts, in one transaction."""
+        inputs.text(report_id, "report_id")
+        common = compensation_fields(by, reason, evidence, published_at)
         with self.store.transaction() as connection:
             if not q.reports_exists(connection, report_id):
-                raise UnknownReportError(report_id, "report_id")
+                raise UnknownReportError(
+                    report_id, "report_id", q.suggest_report(connection, report_id)
+                )
             claims = [c for c in q.claims_of_report(connection, report_id) if c.status.counts]
-        common = compensation_fields(by, reason, evidence, published_at)
         events: list[Event] = [
             ClaimRetracted(claim_id=c.claim_id, report_id=report_id, **common) for c in claims
         ]
@@ -246,7 +264,8 @@ class Ledger:
     ) -> RecordedEvent:
         """Someone questioned a claim: it still counts, flagged."""
         event = ClaimDisputed(
-            claim_id=claim_id, **compensation_fields(by, reason, evidence, published_at)
+            claim_id=inputs.text(claim_id, "claim_id"),
+            **compensation_fields(by, reason, evidence, published_at),
         )
         return self._compensate(event)
 
@@ -261,7 +280,8 @@ class Ledger:
     ) -> RecordedEvent:
         """Evidence shows a claim is false: it stops counting."""
         event = ClaimRefuted(
-            claim_id=claim_id, **compensation_fields(by, reason, evidence, published_at)
+            claim_id=inputs.text(claim_id, "claim_id"),
+            **compensation_fields(by, reason, evidence, published_at),
         )
         return self._compensate(event)
 
@@ -277,8 +297,8 @@ class Ledger:
     ) -> RecordedEvent:
         """The same origin published a newer figure (`replacement`) that replaces this one."""
         event = ClaimSuperseded(
-            claim_id=claim_id,
-            replacement=replacement,
+            claim_id=inputs.text(claim_id, "claim_id"),
+            replacement=inputs.text(replacement, "replacement"),
             **compensation_fields(by, reason, evidence, published_at),
         )
         return self._compensate(event)
@@ -298,26 +318,38 @@ class Ledger:
     ) -> RecordedClaim:
         """Fix our own extraction mistake: the claim is marked corrected and a replacement
         with the given fields (the rest copied) is recorded in the same report."""
+        inputs.text(claim_id, "claim_id")
+        why = inputs.reason(reason)
+        given = {
+            "figure": inputs.optional_text(figure, "figure"),
+            "value": inputs.optional_text(value, "value"),
+            "as_of": None if as_of is None else inputs.day_or_time(as_of, "as_of"),
+            "origin": inputs.optional_text(origin, "origin"),
+            "quote": inputs.optional_text(quote, "quote"),
+            "derived_from": inputs.optional_text(derived_from, "derived_from"),
+        }
+        evidence = inputs.optional_text(evidence, "evidence")
         with self.store.transaction() as connection:
             old = q.claim(connection, claim_id)
         if old is None:
             raise UnknownClaimError(claim_id, "claim_id")
         new_id = new_claim_id()
-        fields = {
-            "figure": figure or old.figure,
-            "value": value or old.value,
-            "as_of": as_of or old.as_of,
-            "origin": origin or old.origin,
-            "quote": old.quote if quote is None else quote,
-            "derived_from": derived_from or old.derived_from,
+        kept = {
+            "figure": old.figure,
+            "value": old.value,
+            "as_of": old.as_of,
+            "origin": old.origin,
+            "quote": old.quote or None,  # events store "no quote" as ""
+            "derived_from": old.derived_from,
         }
+        fields = {key: kept[key] if given[key] is None else given[key] for key in kept}
         claim = validated(Claim, "", claim_id=new_id, **fields)
         replacement = claim_event(claim, "", old.report_id, old.outlet, old.published_at)
         replacement = replacement.model_copy(update={"corrects": claim_id})
         corrected = ClaimCorrected(
             claim_id=claim_id,
             by=self.actor,
-            reason=reason,
+            reason=why,
             evidence=evidence,
             replacement=new_id,
         )
@@ -341,32 +373,36 @@ class Ledger:
         known_on: date | datetime | None = None,
     ) -> FigureEstimate:
         """The estimate of a figure: now, after position n, at a recorded time, or as known
-        on a date (reports published by then). At most one of the three may be given."""
+        on a date (reports published by then). At most one of the three may be given.
+
+        `recorded_before` is a time with a zone; `known_on` a date (the whole day, UTC) or a
+        time with a zone; either may be an ISO 8601 string."""
+        inputs.text(figure, "figure")
         chosen = [x for x in (at_position, recorded_before, known_on) if x is not None]
         if len(chosen) > 1:
             raise InvalidInputError(
                 "at_position", "give at most one of at_position, recorded_before, known_on"
             )
+        if at_position is not None:
+            at_position = inputs.position(at_position, "at_position")
+        before = inputs.optional_time(recorded_before, "recorded_before")
+        day = None if known_on is None else inputs.day_or_time(known_on, "known_on")
         with self.store.transaction() as connection:
             head = q.checkpoint(connection)
             self._need_figure(connection, figure)
-            if recorded_before is not None:
-                at_position = q.position_before(
-                    connection, require_aware(recorded_before, "recorded_before")
-                )
+            if before is not None:
+                at_position = q.position_before(connection, before)
             changed_by: EventRef | None
             claims_at: ClaimsAt | None = None
             if at_position is not None:
-                if at_position < 0:
-                    raise InvalidInputError("at_position", "must be 0 or more")
                 position = at_position = min(at_position, head)
 
                 def claims_at(key: str) -> list[ClaimView]:
                     return q.claims_as_of(connection, key, position=position)
 
                 changed_by = q.last_change(connection, figure, at_position)
-            elif known_on is not None:
-                last = end_of(known_on)
+            elif day is not None:
+                last = end_of(day)
 
                 def claims_at(key: str) -> list[ClaimView]:
                     return q.claims_as_of(connection, key, known_on=last)
@@ -379,6 +415,7 @@ class Ledger:
 
     def history(self, figure: str) -> list[EstimateChange]:
         """Every change of a figure's estimate, each with before, after and its cause."""
+        inputs.text(figure, "figure")
         with self.store.transaction() as connection:
             self._need_figure(connection, figure)
             return q.history(connection, figure)
@@ -413,22 +450,82 @@ class Ledger:
 
     def claims(self, figure: str) -> list[ClaimView]:
         """Every claim of a figure, with where it stands now."""
+        inputs.text(figure, "figure")
         with self.store.transaction() as connection:
             self._need_figure(connection, figure)
             return q.claims(connection, figure)
 
     def claim(self, claim_id: str) -> ClaimView:
         """One claim, with where it stands now."""
+        inputs.text(claim_id, "claim_id")
         with self.store.transaction() as connection:
             found = q.claim(connection, claim_id)
         if found is None:
             raise UnknownClaimError(claim_id, "claim_id")
         return found
 
+    def report(self, report_id: str) -> ReportView:
+        """A filed report as recorded — outlet, publication time, title, URL, channel,
+        content hash — with its claims, each with where it stands now."""
+        inputs.text(report_id, "report_id")
+        with self.store.transaction() as connection:
+            found = q.report(connection, report_id)
+            if found is None:
+                raise UnknownReportError(
+                    report_id, "report_id", q.suggest_report(connection, report_id)
+                )
+            claims = q.claims_of_report(connection, report_id)
+        filed, position = found
+        return ReportView(
+            report_id=filed.report_id,
+            outlet=filed.outlet,
+            published_at=filed.published_at,
+            title=filed.title,
+            url=filed.url,
+            channel=filed.channel,
+            content_hash=filed.content_hash,
+            claims=tuple(claims),
+            position=position,
+        )
+
+    def source(self, source_id: str) -> SourceView:
+        """A registered source with what it said: the claims it originated, the claims it
+        carried as an outlet (each with where it stands now), and the compensating events
+        (retractions, supersessions, disputes, refutations) it issued."""
+        inputs.text(source_id, "source_id")
+        with self.store.transaction() as connection:
+            found = q.source(connection, source_id)
+            if found is None:
+                raise UnknownSourceError(
+                    source_id, "source_id", q.suggest_source(connection, source_id)
+                )
+            originated = q.claims_originated(connection, source_id)
+            carried = q.claims_carried(connection, source_id)
+            issued = q.changes_issued(connection, source_id)
+        return SourceView(
+            source=found,
+            originated=tuple(originated),
+            carried=tuple(carried),
+            compensations=tuple(
+                CompensationView(
+                    type=change.type,
+                    claim_id=claim_id,
+                    figure=key,
+                    by=source_id,
+                    reason=change.reason or "",
+                    evidence=change.evidence,
+                    replacement=change.replacement,
+                    published_at=change.published_at,
+                    position=change.position,
+                )
+                for claim_id, key, change in issued
+            ),
+        )
+
     def events(self, after: int = 0) -> Iterator[LedgerEvent]:
         """Every event after a position, decoded, lazily."""
-        for stored in self.store.read_all(after):
-            yield _ledger_event(stored)
+        inputs.position(after, "after")
+        return (_ledger_event(stored) for stored in self.store.read_all(after))
 
     def head(self) -> int:
         """The last position in the log."""
@@ -492,6 +589,8 @@ class Ledger:
         """Rebuild every projection from position 0 (up to `until`). With `check`, compare
         the rebuilt read model with the one kept live and report any difference. An event
         that cannot be applied raises `LogDamagedError` and changes nothing."""
+        inputs.flag(check, "check")
+        inputs.callback(progress, "progress")
         started = time.perf_counter()
         with self.store.transaction(write=True) as connection:
             before = q.dump(connection) if check else None
@@ -588,7 +687,12 @@ def open(url: str | None = None, *, actor: str | None = None, synchronous: str =
 
     `url`: `sqlite:///path.db` (default: `LEDGER_DATABASE_URL`, else ./ledger.db),
     `sqlite://` for a throw-away in-memory ledger, or `postgresql://user@host/db`.
+    `synchronous`: SQLite's durability setting (OFF, NORMAL, FULL or EXTRA).
     """
+    inputs.optional_text(url, "url")
+    inputs.optional_text(actor, "actor")
+    if inputs.text(synchronous, "synchronous").upper() not in SYNCHRONOUS:
+        raise InvalidInputError("synchronous", f"must be one of {', '.join(SYNCHRONOUS)}")
     if not structlog.is_configured():
         configure_logging()
     store = SQLStore(url or default_url(), synchronous=synchronous)
@@ -596,6 +700,10 @@ def open(url: str | None = None, *, actor: str | None = None, synchronous: str =
     opened = Ledger(store, actor=actor)
     opened.catch_up()
     return opened
+
+
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+"""SQLite's `PRAGMA synchronous` levels `open` accepts."""
 
 
 def _default_actor() -> str:
@@ -629,6 +737,7 @@ def _stamped(
 
 
 __all__ = [
+    "CompensationView",
     "Ledger",
     "LedgerEvent",
     "Progress",
@@ -636,6 +745,8 @@ __all__ = [
     "RecordedEvent",
     "RecordedReport",
     "ReplayResult",
+    "ReportView",
+    "SourceView",
     "default_url",
     "open",
 ]

@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ledger.domain.estimate import ClaimView
 from ledger.domain.events import Event
+from ledger.domain.model import Source
 from ledger.domain.quantity import Quantity
 
 
@@ -69,3 +71,44 @@ class ReplayResult(_Result):
     seconds: float
     identical: bool | None
     differences: tuple[str, ...] = ()
+
+
+class ReportView(_Result):
+    """A filed report read back: what was published, where and when, and its claims, each
+    with where it stands now; `position` is where the report was recorded."""
+
+    report_id: str
+    outlet: str
+    published_at: datetime
+    title: str | None = None
+    url: str | None = None
+    channel: str | None = None
+    content_hash: str | None = None
+    claims: tuple[ClaimView, ...]
+    position: int
+
+
+class CompensationView(_Result):
+    """A compensating event a source issued (`type`: ClaimRetracted, ClaimSuperseded,
+    ClaimDisputed, ClaimRefuted): against which claim, why, on what evidence, and when it
+    was made public (the recorded time when the event gave none)."""
+
+    type: str
+    claim_id: str
+    figure: str
+    by: str
+    reason: str
+    evidence: str | None = None
+    replacement: str | None = None
+    published_at: datetime
+    position: int
+
+
+class SourceView(_Result):
+    """A source read back: itself, the claims it originated (`origin` is it), the claims it
+    carried as outlet, each with where it stands now, and the compensating events it issued."""
+
+    source: Source
+    originated: tuple[ClaimView, ...] = ()
+    carried: tuple[ClaimView, ...] = ()
+    compensations: tuple[CompensationView, ...] = ()

@@ -28,6 +28,8 @@ COMMANDS = [
     "sources",
     "figures",
     "claims",
+    "report",
+    "source",
     "estimate",
     "history",
     "diff",

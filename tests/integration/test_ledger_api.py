@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -73,6 +73,12 @@ class TestAppendReport:
         )
         unchanged(book, lambda: book.append_reports([good, bad]), ledger.UnknownFigureError)
 
+    def test_an_empty_batch_records_nothing(self, book: ledger.Ledger) -> None:
+        """Appending no reports is not an error: nothing is recorded, nothing returned."""
+        head = book.head()
+        assert book.append_reports([]) == []
+        assert book.head() == head
+
     def test_the_same_report_id_twice_is_refused(self, book: ledger.Ledger) -> None:
         """A report id can be used once."""
         book.append_report(report(claim("5"), report_id="r-1"))
@@ -140,6 +146,68 @@ class TestBadInput:
             ledger.InvalidInputError,
         )
         assert "KZT" in str(error)
+
+    def test_a_publication_time_in_the_future_is_refused(self, book: ledger.Ledger) -> None:
+        """A report published later than now (beyond the clock skew) is a typo, refused."""
+        typo = datetime.now(UTC).replace(year=2081)
+        error = unchanged(
+            book,
+            lambda: book.append_report(report(claim("5"), published_at=typo)),
+            ledger.InvalidInputError,
+        )
+        assert isinstance(error, ledger.InvalidInputError)
+        assert error.field == "published_at"
+        assert "in the future" in error.reason
+
+    def test_a_publication_time_within_the_clock_skew_is_accepted(
+        self, book: ledger.Ledger
+    ) -> None:
+        """A clock a minute ahead of the ledger's is tolerated (CLOCK_SKEW is 5 minutes)."""
+        ahead = datetime.now(UTC) + timedelta(minutes=1)
+        book.append_report(report(claim("5"), published_at=ahead))
+        assert book.estimate(FIGURE).best == 5
+
+    def test_a_compensation_published_in_the_future_is_refused(self, book: ledger.Ledger) -> None:
+        """A retraction dated after now is refused naming `published_at`."""
+        claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
+        later = datetime.now(UTC) + timedelta(hours=1)
+        error = unchanged(
+            book,
+            lambda: book.retract(claim_id, by="ministry", reason="x", published_at=later),
+            ledger.InvalidInputError,
+        )
+        assert "published_at" in str(error)
+
+    def test_a_blank_quote_is_refused_and_none_is_fine(self, book: ledger.Ledger) -> None:
+        """A quote is optional, but an empty one given explicitly is a mistake."""
+        with pytest.raises(ValidationError, match="quote"):
+            claim("5", quote="  ")
+        recorded = book.append_report(report(claim("5")))
+        assert book.claim(recorded.claims[0].claim_id).quote == ""
+
+    def test_a_correction_keeps_a_claim_without_a_quote(self, book: ledger.Ledger) -> None:
+        """Correcting a claim recorded without a quote does not trip over the missing quote."""
+        claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
+        fixed = book.correct(claim_id, value="6", reason="typo")
+        assert book.claim(fixed.claim_id).quote == ""
+
+    def test_a_correction_must_give_a_reason(self, book: ledger.Ledger) -> None:
+        """Like a retraction or a dispute, a correction without a reason is refused."""
+        claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
+        error = unchanged(
+            book, lambda: book.correct(claim_id, value="6", reason=""), ledger.InvalidInputError
+        )
+        assert "reason" in str(error)
+
+    def test_a_mistyped_source_suggests_the_nearest(self, book: ledger.Ledger) -> None:
+        """A compensation by a mistyped source names the field and the nearest source id."""
+        claim_id = book.append_report(report(claim("5"))).claims[0].claim_id
+        error = unchanged(
+            book,
+            lambda: book.dispute(claim_id, by="monitr", reason="x"),
+            ledger.UnknownSourceError,
+        )
+        assert "(did you mean 'monitor'?)" in str(error)
 
     def test_registering_a_source_twice_is_refused(self, book: ledger.Ledger) -> None:
         """Source ids are unique."""
@@ -262,6 +330,39 @@ class TestQueries:
             book.estimate(FIGURE, recorded_before=datetime(2000, 1, 1, tzinfo=UTC)).status
             is EstimateStatus.NO_DATA
         )
+
+    def test_known_on_a_day_ends_at_midnight_utc(self, book: ledger.Ledger) -> None:
+        """Known on day D holds reports published by D 23:59:59 UTC, whatever their zone."""
+        late = book.append_report(
+            report(
+                claim("1", as_of=date(2022, 1, 9)),
+                published_at=datetime(2022, 1, 9, 23, 59, tzinfo=UTC),
+            )
+        )
+        next_day = book.append_report(
+            report(
+                claim("2", origin="monitor", as_of=date(2022, 1, 10)),
+                published_at=datetime(2022, 1, 10, 0, 30, tzinfo=UTC),
+            )
+        )
+        west = timezone(timedelta(hours=-2))  # 9 January 23:30 there is 10 January 01:30 UTC
+        evening_west = book.append_report(
+            report(
+                claim("3", origin="wire", as_of=date(2022, 1, 9)),
+                published_at=datetime(2022, 1, 9, 23, 30, tzinfo=west),
+            )
+        )
+
+        def known(day: date) -> set[str]:
+            used = book.estimate(FIGURE, known_on=day).provenance
+            return {use.report_id for use in (*used.used, *used.excluded)}
+
+        assert known(date(2022, 1, 9)) == {late.report_id}
+        assert known(date(2022, 1, 10)) == {
+            late.report_id,
+            next_day.report_id,
+            evening_west.report_id,
+        }
 
     def test_only_one_time_axis_at_a_time(self, book: ledger.Ledger) -> None:
         """Asking for two time axes at once is an error, not a silent choice."""

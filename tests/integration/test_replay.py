@@ -149,3 +149,21 @@ class TestCatchUp:
             assert lg.estimates() == estimates
             assert {e.figure: lg.history(e.figure) for e in estimates} == histories
             assert lg.replay().identical
+
+    def test_upgrading_to_claim_origins_rebuilds_notes_and_evidence(
+        self, database_url: str
+    ) -> None:
+        """Migration 0005 empties a read model kept by 0004; opening the ledger rebuilds it
+        with each claim's note and the evidence of its standing."""
+        with ledger.open(database_url) as lg:
+            load_seeds(lg)
+            claims = {e.figure: lg.claims(e.figure) for e in lg.estimates()}
+        engine = create_engine(database_url)
+        migrate.downgrade(engine, "0004")
+        engine.dispose()
+
+        with ledger.open(database_url) as lg:
+            assert {key: lg.claims(key) for key in claims} == claims
+            assert lg.claim("telegram-killed-164").status_evidence
+            assert lg.source("kz-information-ministry").compensations
+            assert lg.replay().identical

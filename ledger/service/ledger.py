@@ -57,7 +57,7 @@ from ledger.service.results import (
     ReplayResult,
 )
 from ledger.store.record import StoredEvent, VerifyResult
-from ledger.store.sql import SQLStore, rows_after
+from ledger.store.sql import SQLStore, masked, rows_after
 
 log = structlog.get_logger("ledger")
 
@@ -542,7 +542,7 @@ def open(url: str | None = None, *, actor: str | None = None, synchronous: str =
     if not structlog.is_configured():
         configure_logging()
     store = SQLStore(url or default_url(), synchronous=synchronous)
-    log.debug("opened", url=store.url, dialect=store.dialect)
+    log.debug("opened", url=masked(store.url), dialect=store.dialect)
     opened = Ledger(store, actor=actor)
     opened.catch_up()
     return opened

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 import uuid
@@ -61,6 +62,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def masked(url: str) -> str:
+    """`url` fit to log or show: its password, if any, replaced by `***`."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (exc.ArgumentError, ValueError):
+        return re.sub(r"(://[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
 def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 30.0) -> Engine:
     """An engine configured for the ledger: SQLite in WAL with BEGIN IMMEDIATE for writers."""
     url = normalise_url(url)
@@ -68,8 +77,8 @@ def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() != "sqlite":
             return sa.create_engine(url, pool_pre_ping=True)
-    except exc.ArgumentError as error:  # unparsable, or no such dialect/driver installed
-        raise DatabaseUnavailableError(f"not a usable database URL: {url!r}") from error
+    except (exc.ArgumentError, ValueError) as error:  # unparsable, or no such dialect/driver
+        raise DatabaseUnavailableError(f"not a usable database URL: {masked(url)!r}") from error
     memory = parsed.database in (None, "", ":memory:")
     engine = sa.create_engine(
         url,

@@ -194,7 +194,7 @@ class SQLStore(EventStore):
         self._processors = _processors(self.engine.dialect)
         if migrate_schema:
             with translated_errors(lock_timeout):
-                migrate.upgrade(self.engine)
+                migrate.upgrade_if_behind(self.engine)
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Connection]:

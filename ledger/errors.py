@@ -23,6 +23,9 @@ the boundary into these. Input errors name the field and the reason.
     └── StoreError                   the database failed or refused
         ├── DatabaseUnavailableError cannot connect
         ├── AppendOnlyViolationError the database refused to update or delete an event
+        ├── PermissionDeniedError    the database role may not do this (e.g. a reader appending)
+        ├── LockTimeoutError         a lock was not free within `lock_timeout`
+        │                            (.holder: the session holding it, when known)
         ├── EventDecodeError         a stored event of unknown type or schema version
         ├── LogDamagedError          the log holds an event the ledger cannot apply: the
         │                            ledger opens read-only (.position, .reason)
@@ -30,6 +33,9 @@ the boundary into these. Input errors name the field and the reason.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 __all__ = [
     "AlreadyExistsError",
@@ -43,9 +49,11 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidTransitionError",
     "LedgerError",
+    "LockTimeoutError",
     "LogDamagedError",
     "NotEntitledError",
     "NotFoundError",
+    "PermissionDeniedError",
     "QuantityParseError",
     "ReadModelBehindError",
     "StoreError",
@@ -182,6 +190,47 @@ class DatabaseUnavailableError(StoreError):
 
 class AppendOnlyViolationError(StoreError):
     """The database refused to update, delete or replace a recorded event."""
+
+
+class PermissionDeniedError(StoreError):
+    """The database role lacks a privilege for the operation, e.g. a read-only role that
+    tries to append."""
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """The database session holding a lock, as far as the server shows it to us."""
+
+    pid: int
+    user: str | None = None
+    application: str | None = None
+    since: datetime | None = None
+
+    def __str__(self) -> str:
+        parts = [f"pid {self.pid}"]
+        if self.user:
+            parts.append(f"role {self.user}")
+        if self.application:
+            parts.append(f"application {self.application!r}")
+        if self.since is not None:
+            parts.append(f"since {self.since.isoformat(timespec='seconds')}")
+        return ", ".join(parts)
+
+
+class LockTimeoutError(StoreError):
+    """A lock (the writers', or the migration lock) was not free within the bound
+    (`lock_timeout` seconds); nothing was done. `holder` is the session that held it, when
+    the database can tell (PostgreSQL), else None (SQLite)."""
+
+    def __init__(
+        self, lock: str, timeout: float, holder: LockHolder | None = None, detail: str = ""
+    ) -> None:
+        self.lock = lock
+        self.timeout = timeout
+        self.holder = holder
+        held = f"; held by {holder}" if holder is not None else ""
+        more = f" ({detail})" if detail else ""
+        super().__init__(f"the {lock} was not free within {timeout:g} s{held}{more}")
 
 
 class EventDecodeError(StoreError):

@@ -62,7 +62,7 @@ from ledger.service.results import (
     SourceView,
 )
 from ledger.store.record import StoredEvent, VerifyResult
-from ledger.store.sql import SQLStore, rows_after
+from ledger.store.sql import DEFAULT_LOCK_TIMEOUT, SQLStore, masked, rows_after
 
 log = structlog.get_logger("ledger")
 
@@ -72,6 +72,20 @@ DEFAULT_FILE = "ledger.db"
 def default_url() -> str:
     """`LEDGER_DATABASE_URL`, else `ledger.db` in the working directory."""
     return os.environ.get("LEDGER_DATABASE_URL") or f"sqlite:///{Path(DEFAULT_FILE).resolve()}"
+
+
+def default_lock_timeout() -> float:
+    """`LEDGER_LOCK_TIMEOUT` (seconds, more than 0), else the store's default."""
+    text = os.environ.get("LEDGER_LOCK_TIMEOUT")
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise InvalidInputError("LEDGER_LOCK_TIMEOUT", f"{text!r} is not a number of seconds > 0")
+    return seconds
 
 
 Progress = Callable[[int, int], None]
@@ -682,12 +696,20 @@ class Ledger:
             raise UnknownFigureError(figure, "figure", suggest(connection, figure))
 
 
-def open(url: str | None = None, *, actor: str | None = None, synchronous: str = "FULL") -> Ledger:
+def open(
+    url: str | None = None,
+    *,
+    actor: str | None = None,
+    synchronous: str = "FULL",
+    lock_timeout: float | None = None,
+) -> Ledger:
     """Open (and create or migrate to the newest schema) the ledger at `url`.
 
     `url`: `sqlite:///path.db` (default: `LEDGER_DATABASE_URL`, else ./ledger.db),
     `sqlite://` for a throw-away in-memory ledger, or `postgresql://user@host/db`.
     `synchronous`: SQLite's durability setting (OFF, NORMAL, FULL or EXTRA).
+    `lock_timeout`: seconds a write waits for the writers' lock before `LockTimeoutError`
+    (default: `LEDGER_LOCK_TIMEOUT`, else 10).
     """
     inputs.optional_text(url, "url")
     inputs.optional_text(actor, "actor")
@@ -695,8 +717,12 @@ def open(url: str | None = None, *, actor: str | None = None, synchronous: str =
         raise InvalidInputError("synchronous", f"must be one of {', '.join(SYNCHRONOUS)}")
     if not structlog.is_configured():
         configure_logging()
-    store = SQLStore(url or default_url(), synchronous=synchronous)
-    log.debug("opened", url=store.url, dialect=store.dialect)
+    store = SQLStore(
+        url or default_url(),
+        synchronous=synchronous,
+        lock_timeout=lock_timeout if lock_timeout is not None else default_lock_timeout(),
+    )
+    log.debug("opened", url=masked(store.url), dialect=store.dialect)
     opened = Ledger(store, actor=actor)
     opened.catch_up()
     return opened
@@ -747,6 +773,7 @@ __all__ = [
     "ReplayResult",
     "ReportView",
     "SourceView",
+    "default_lock_timeout",
     "default_url",
     "open",
 ]

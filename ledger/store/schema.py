@@ -63,3 +63,13 @@ events = sa.Table(
     sa.Index(None, "hash"),
     sa.Index(None, "recorded_at"),
 )
+
+writer_lock = sa.Table(
+    "writer_lock",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+"""One row that PostgreSQL writers lock (`SELECT … FOR UPDATE`) to serialise appends; only
+roles granted UPDATE on it can take that lock (see ledger/store/locks.py). SQLite keeps the
+table but serialises writers by `BEGIN IMMEDIATE`."""

@@ -1,9 +1,11 @@
 """The SQL event store (SQLAlchemy Core): an SQLite file by default, PostgreSQL for shared use.
 
 Appends are serialised so that positions are gap-free and follow commit order: SQLite by
-`BEGIN IMMEDIATE` (one writer at a time, WAL for concurrent readers), PostgreSQL by a
-transaction-scoped advisory lock taken first in the append transaction (readers are not
-blocked). A catch-up reader therefore never sees position n+1 before n is committed.
+`BEGIN IMMEDIATE` (one writer at a time, WAL for concurrent readers), PostgreSQL by locking
+the one row of `writer_lock` first in the append transaction, which only the writer role
+may do (readers are not blocked, and cannot block writers; see `ledger.store.locks`). A
+catch-up reader therefore never sees position n+1 before n is committed. Every lock wait
+is bounded by `lock_timeout` and ends in `LockTimeoutError`.
 
 On SQLite a store keeps one connection of its own and begins and ends its transactions on
 the driver directly (`SQLStore.transaction`): for a small append, SQLAlchemy's pool
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 import uuid
@@ -32,9 +35,11 @@ from ledger.errors import (
     ConcurrencyError,
     DatabaseUnavailableError,
     LedgerError,
+    LockTimeoutError,
+    PermissionDeniedError,
     StoreError,
 )
-from ledger.store import migrate
+from ledger.store import locks, migrate
 from ledger.store.appending import build_stored, resolve_retry, store_clock
 from ledger.store.chain import GENESIS, Encoded, encode_batch, verify_chain
 from ledger.store.record import AppendHook, EventStore, NewEvent, StoredEvent, VerifyResult
@@ -46,11 +51,10 @@ _T = TypeVar("_T")
 
 _CHUNK = 500  # ids per IN (...) list
 
-WRITER_LOCK = "SELECT pg_advisory_xact_lock('events'::regclass::oid::bigint)"
-"""PostgreSQL writers serialise on a transaction-scoped advisory lock keyed by the events
-table's OID (one lock per ledger, even with several ledgers in one database). Unlike
-`LOCK TABLE … EXCLUSIVE` it needs no UPDATE/DELETE privilege, so a writer role can be
-limited to SELECT and INSERT on `events`; readers are never blocked."""
+DEFAULT_LOCK_TIMEOUT = 10.0
+"""Seconds a writer (or an opener waiting for a migration) waits for a lock before it fails
+with `LockTimeoutError`: an append holds the writers' lock for milliseconds, so this only
+ends waits on something stuck or long (a replay, an import, a migration)."""
 
 
 def normalise_url(url: str) -> str:
@@ -61,19 +65,35 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 30.0) -> Engine:
-    """An engine configured for the ledger: SQLite in WAL with BEGIN IMMEDIATE for writers."""
+def masked(url: str) -> str:
+    """`url` fit to log or show: its password, if any, replaced by `***`."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (exc.ArgumentError, ValueError):
+        return re.sub(r"(://[^/@]*?:)[^/@]*@", r"\1***@", url)
+
+
+def create_engine(
+    url: str, *, synchronous: str = "FULL", lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> Engine:
+    """An engine configured for the ledger: SQLite in WAL with BEGIN IMMEDIATE for writers;
+    every lock wait bounded by `lock_timeout` seconds (SQLite's busy timeout, PostgreSQL's
+    `lock_timeout` set on each new session)."""
     url = normalise_url(url)
+    milliseconds = max(1, round(lock_timeout * 1000))  # 0 would mean "forever" on PostgreSQL
     try:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() != "sqlite":
-            return sa.create_engine(url, pool_pre_ping=True)
-    except exc.ArgumentError as error:  # unparsable, or no such dialect/driver installed
-        raise DatabaseUnavailableError(f"not a usable database URL: {url!r}") from error
+            engine = sa.create_engine(url, pool_pre_ping=True)
+            if parsed.get_backend_name() == "postgresql":
+                _bound_lock_waits(engine, milliseconds)
+            return engine
+    except (exc.ArgumentError, ValueError) as error:  # unparsable, or no such dialect/driver
+        raise DatabaseUnavailableError(f"not a usable database URL: {masked(url)!r}") from error
     memory = parsed.database in (None, "", ":memory:")
     engine = sa.create_engine(
         url,
-        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        connect_args={"timeout": milliseconds / 1000, "check_same_thread": False},
         poolclass=StaticPool if memory else None,
     )
 
@@ -84,7 +104,7 @@ def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 
         if not memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -96,6 +116,17 @@ def create_engine(url: str, *, synchronous: str = "FULL", busy_timeout: float = 
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _bound_lock_waits(engine: Engine, milliseconds: int) -> None:
+    """Set `lock_timeout` on every new PostgreSQL session of `engine`."""
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+        cursor.close()
+        dbapi_connection.commit()
 
 
 def _driver(connection: Connection) -> Any:
@@ -116,8 +147,11 @@ def _wrapped(
 
 
 @contextlib.contextmanager
-def translated_errors() -> Iterator[None]:
-    """Turn database exceptions into the ledger's own; nothing of SQLAlchemy escapes."""
+def translated_errors(lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """Turn database exceptions into the ledger's own; nothing of SQLAlchemy escapes.
+
+    `lock_timeout` is the bound the connections had, for the message of a lock wait that
+    ran out where no lock of the ledger's own was named (see `ledger.store.locks`)."""
     try:
         yield
     except LedgerError:
@@ -126,6 +160,10 @@ def translated_errors() -> Iterator[None]:
         message = str(error.orig) if error.orig is not None else str(error)
         if "append-only" in message:
             raise AppendOnlyViolationError(message.splitlines()[0]) from error
+        if locks.is_lock_timeout(error):
+            raise LockTimeoutError("lock", lock_timeout, None, message.splitlines()[0]) from error
+        if locks.is_permission_denied(error):
+            raise PermissionDeniedError(message.splitlines()[0]) from error
         if error.connection_invalidated or (
             isinstance(error, exc.OperationalError)
             and ("connect" in message or "unable to open" in message)
@@ -145,17 +183,18 @@ class SQLStore(EventStore):
         *,
         migrate_schema: bool = True,
         synchronous: str = "FULL",
-        busy_timeout: float = 30.0,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         self.url = normalise_url(url)
-        self.engine = create_engine(self.url, synchronous=synchronous, busy_timeout=busy_timeout)
+        self.lock_timeout = lock_timeout
+        self.engine = create_engine(self.url, synchronous=synchronous, lock_timeout=lock_timeout)
         self.dialect = self.engine.dialect.name
         self._own: Connection | None = None
         self._own_lock = threading.Lock()
         self._processors = _processors(self.engine.dialect)
         if migrate_schema:
-            with translated_errors():
-                migrate.upgrade(self.engine)
+            with translated_errors(lock_timeout):
+                migrate.upgrade_if_behind(self.engine)
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Connection]:
@@ -166,7 +205,7 @@ class SQLStore(EventStore):
         pooled connection, as PostgreSQL reads always do (the pool checks a connection is
         still alive before handing it out; a write checks its own, see `_begin_own`).
         """
-        with translated_errors():
+        with translated_errors(self.lock_timeout):
             own = write or self.dialect == "sqlite"
             if own and self._own_lock.acquire(blocking=False):
                 try:
@@ -178,9 +217,16 @@ class SQLStore(EventStore):
             with self.engine.connect() as connection:
                 if write:
                     connection = connection.execution_options(ledger_write=True)
-                with connection.begin():
+                try:
+                    transaction = connection.begin()  # SQLite: BEGIN IMMEDIATE for a write
                     if write and self.dialect == "postgresql":
-                        connection.exec_driver_sql(WRITER_LOCK)
+                        _require_lock_row(connection.exec_driver_sql(locks.WRITER_LOCK).first())
+                except exc.DBAPIError as error:
+                    failure = locks.writer_lock_failure(self.engine, error, self.lock_timeout)
+                    if failure is None or not write:
+                        raise
+                    raise failure from error
+                with transaction:
                     yield connection
 
     @contextlib.contextmanager
@@ -201,30 +247,56 @@ class SQLStore(EventStore):
         self._end_own(connection, commit=True)
 
     def _begin_own(self, write: bool) -> Connection:
-        """Begin on the own connection: `BEGIN [IMMEDIATE]` on SQLite, the writer's lock on
+        """Begin on the own connection: `BEGIN [IMMEDIATE]` on SQLite, the writers' lock on
         PostgreSQL. If the server dropped the connection since its last use, that first
-        statement fails having done nothing: the connection is replaced and it runs again."""
+        statement fails having done nothing: the connection is replaced and it runs again.
+        If the lock is not had, the transaction is ended and the ledger's error for that
+        raised (`LockTimeoutError`, `PermissionDeniedError`)."""
         if self.dialect == "postgresql":
-            statement = WRITER_LOCK
+            statement = locks.WRITER_LOCK
         else:
             statement = "BEGIN IMMEDIATE" if write else "BEGIN"
         try:
-            return self._run_first(statement)
+            try:
+                connection, cursor = self._run_first(statement)
+            except exc.DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                self._drop_own()
+                connection, cursor = self._run_first(statement)
         except exc.DBAPIError as error:
-            if not error.connection_invalidated:
+            self._end_own_quietly()
+            failure = locks.writer_lock_failure(self.engine, error, self.lock_timeout)
+            if failure is None or not write:
                 raise
-        self._drop_own()
-        return self._run_first(statement)
+            raise failure from error
+        if self.dialect == "postgresql":
+            try:
+                _require_lock_row(cursor.fetchone())
+            except StoreError:
+                self._end_own_quietly()
+                raise
+        return connection
 
-    def _run_first(self, statement: str) -> Connection:
-        """Run `statement` on the own connection (opened if need be) and return that; driver
-        errors come wrapped, marked `connection_invalidated` if the connection is lost."""
+    def _end_own_quietly(self) -> None:
+        """Roll back whatever the own connection has begun, dropping it if that fails."""
+        if self._own is None:
+            return
+        try:
+            _wrapped(self._own.dialect, "ROLLBACK", _driver(self._own).rollback)
+        except exc.DBAPIError:
+            self._drop_own()
+
+    def _run_first(self, statement: str) -> tuple[Connection, Any]:
+        """Run `statement` on the own connection (opened if need be); return that and the
+        driver's cursor. Driver errors come wrapped, marked `connection_invalidated` if the
+        connection is lost."""
         if self._own is None:
             self._own = self.engine.connect()
         connection, dialect = self._own, self._own.dialect
         driver = _driver(connection)
         try:
-            driver.execute(statement)
+            cursor = driver.execute(statement)
         except dialect.loaded_dbapi.Error as error:
             raise exc.DBAPIError.instance(
                 statement,
@@ -234,7 +306,7 @@ class SQLStore(EventStore):
                 connection_invalidated=dialect.is_disconnect(error, driver, None),
                 dialect=dialect,
             ) from error
-        return connection
+        return connection, cursor
 
     def _end_own(self, connection: Connection, *, commit: bool) -> None:
         try:
@@ -470,6 +542,12 @@ class _Raw:
         ]
         marks = ", ".join("?" * 11)
         self._run(f"INSERT INTO events ({self._COLUMNS}) VALUES ({marks})", rows, many=True)
+
+
+def _require_lock_row(row: Any) -> None:
+    """The writers' lock statement found its row (without it nothing would be locked)."""
+    if row is None:
+        raise StoreError("the writers' lock row is missing from writer_lock; appends refused")
 
 
 def _processors(dialect: Dialect) -> tuple[str, Any, Any]:

@@ -28,6 +28,13 @@ class TestOpening:
             SQLStore(url)
         assert not isinstance(raised.value, sa.exc.SQLAlchemyError)
 
+    def test_the_error_does_not_show_the_password(self) -> None:
+        """A URL that cannot be used is named in the error with its password masked."""
+        with pytest.raises(DatabaseUnavailableError) as raised:
+            SQLStore("nosuchdb://someone:hunter2@somewhere/ledger")
+        assert "hunter2" not in str(raised.value)
+        assert "someone:***@somewhere" in str(raised.value)
+
     def test_sqlite_file_in_a_missing_folder(self, tmp_path: Path) -> None:
         """An SQLite path whose folder does not exist cannot be opened."""
         with pytest.raises(DatabaseUnavailableError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +14,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ledger.errors import AppendOnlyViolationError
-from ledger.store import migrate
+from ledger.errors import AppendOnlyViolationError, LockTimeoutError
+from ledger.store import locks, migrate
 from ledger.store.schema import metadata
 from ledger.store.sql import SQLStore, create_engine
 from tests.store.contract import new
@@ -103,3 +104,42 @@ class TestMigrations:
         assert "CREATE TABLE events" in ddl
         assert "CREATE UNIQUE INDEX ix_events_event_id" in ddl
         assert "CREATE TRIGGER events_refuse" in ddl
+
+
+class TestMigrationLock:
+    """Upgrades run under the migration lock, and waiting for it is bounded."""
+
+    @pytest.mark.postgres
+    def test_postgres_waiting_for_the_migration_lock_names_the_holder(
+        self, postgres_url: str
+    ) -> None:
+        """Opening a new ledger while another session holds its migration lock fails after
+        the bound with LockTimeoutError naming that session; it opens once the lock is free."""
+        holder = create_engine(postgres_url)
+        with holder.connect() as connection, locks.migration_lock(connection):
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            connection.commit()
+            with pytest.raises(LockTimeoutError) as raised:
+                SQLStore(postgres_url, lock_timeout=0.3)
+        holder.dispose()
+        assert raised.value.lock == "migration lock"
+        assert raised.value.holder is not None
+        assert raised.value.holder.pid == pid
+        assert raised.value.timeout == pytest.approx(0.3)
+        store = SQLStore(postgres_url)
+        assert migrate.current_revision(store.engine) == migrate.head_revision()
+        store.close()
+
+    def test_sqlite_waiting_for_the_migration_lock_is_bounded(self, sqlite_url: str) -> None:
+        """On SQLite the migration lock is the write lock: a held write transaction makes
+        opening a new ledger fail after the busy timeout with LockTimeoutError."""
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(LockTimeoutError) as raised:
+            SQLStore(sqlite_url, lock_timeout=0.1)
+        other.execute("ROLLBACK")
+        other.close()
+        assert raised.value.lock == "migration lock"
+        assert raised.value.timeout == pytest.approx(0.1)
+        SQLStore(sqlite_url).close()

@@ -568,32 +568,34 @@ class Ledger:
         """Rebuild the read model if it lags the log (after `ledger import`, or when a newer
         version adds a projection); returns how many events it is behind (0: nothing done)."""
         with self.store.transaction() as connection:
-            applied = q.checkpoint(connection)
-            behind = q.head_position(connection) - applied
+            behind = q.head_position(connection) - q.checkpoint(connection)
         if behind > 0:
             log.warning("read model behind the log; catching up", behind=behind)
             try:
-                self._catch_up(applied)
+                self._catch_up()
             except LogDamagedError as damage:
                 # Keep what can be read: the read model up to the event before the bad one.
                 log.error("log damaged; opening read-only", position=damage.position)
                 self.damage = damage
-                self._catch_up(applied, until=damage.position - 1)
+                self._catch_up(until=damage.position - 1)
         return behind
 
-    def _catch_up(self, applied: int, until: int | None = None) -> None:
-        """Rebuild the read model (`applied` 0: after a migration emptied it), or project the
-        events appended after `applied` without their projection — checked by the rules, as
-        they never were."""
-        if applied == 0:
-            self.replay(check=False, until=until)
-            return
+    def _catch_up(self, until: int | None = None) -> None:
+        """Under the writers' lock, look again (another process may have caught up first),
+        then rebuild the read model when it is empty (a migration emptied it), or project
+        the events appended after its checkpoint without their projection — checked by the
+        rules, as they never were."""
         with self.store.transaction(write=True) as connection:
+            applied = q.checkpoint(connection)
+            if until is None and applied >= q.head_position(connection):
+                return
+            if applied == 0:
+                self._projector.reset(connection)
             events = rows_after(connection, applied)
             if until is not None:
                 events = itertools.takewhile(lambda e: e.position <= until, events)
             try:
-                apply_checked(connection, self._projector, events)
+                apply_checked(connection, self._projector, events, check=applied > 0)
             except ContentError as error:
                 raise LogDamagedError(error.fault.position, error.fault.reason) from error
 

@@ -139,14 +139,24 @@ def replay(
 
 
 @app.command(rich_help_panel="Audit")
-def verify(db: Db = None, json: Json = False) -> None:
-    """Check the hash chain; name the first bad position if it is broken.
+def verify(
+    db: Db = None,
+    json: Json = False,
+    chain_only: Annotated[
+        bool,
+        typer.Option("--chain-only", help="Check the hash chain only, not each event's content."),
+    ] = False,
+) -> None:
+    """Check the log: its hash chain, then every event by the ledger's own rules.
 
-    Walks the chain from the first event to the last. If an event was changed, removed,
-    duplicated or reordered behind the ledger's back, prints the first bad position and
-    what is wrong there, and exits with code 1."""
+    Walks the chain from the first event to the last; then folds the log through the rules
+    a live append checks (known event types, known claims and sources, quantities the
+    lexicon reads from their values), never trusting the read model. If an event was
+    changed, removed, duplicated or reordered behind the ledger's back, or a well-hashed
+    event the ledger would never have appended was slipped in, prints the first bad
+    position and what is wrong there, and exits with code 1."""
     with opened(db) as lg:
-        result = lg.verify()
+        result = lg.verify(content=not chain_only)
     if json:
         render.emit(result)
     else:

@@ -19,12 +19,14 @@ from ledger.domain.model import Figure
 from ledger.errors import LedgerError
 from ledger.projections.history import EstimateChange
 from ledger.service.ledger import Ledger
+from ledger.service.results import ReportView
 from ledger.service.seeds import load_seeds, seeds_dir
 from ledger.store.record import VerifyResult
 
 DEMO_FILE = "kz-demo.db"
 KILLED = "kz-unrest-2022/killed/kazakhstan"
 WEBSITE_164 = "rferl-killed-164"
+TELEGRAM_POST = "kz-telegram-health-2022-01-09"
 
 
 def _refused(lg: Ledger) -> dict[str, str]:
@@ -85,6 +87,7 @@ def demo(
         estimates = lg.estimates()
         figures = {figure.figure: figure for figure in lg.figures()}
         changes = lg.history(KILLED)
+        post = lg.report(TELEGRAM_POST)
         check = lg.verify()
     if json:
         render.emit(
@@ -93,12 +96,15 @@ def demo(
                 "events": dict(kinds),
                 "estimates": estimates,
                 "history": {KILLED: changes},
+                "report": post,
                 "refused": refused,
                 "verify": check,
             }
         )
     else:
-        _print(url, kinds, estimates, figures, changes, refused, check, default_file=db is None)
+        _print(
+            url, kinds, estimates, figures, changes, post, refused, check, default_file=db is None
+        )
     if not check.ok:
         raise typer.Exit(CHECK_FAILED)
 
@@ -109,6 +115,7 @@ def _print(
     estimates: list[FigureEstimate],
     figures: dict[str, Figure],
     changes: list[EstimateChange],
+    post: ReportView,
     refused: dict[str, str],
     check: VerifyResult,
     *,
@@ -139,6 +146,9 @@ def _print(
     out.print(Rule(f"[bold]How the estimate of {KILLED} moved, and why"))
     out.print(render.history_table(changes))
     out.print()
+    out.print(Rule("[bold]The retracted Telegram post, as recorded"))
+    out.print(render.report_view(post))
+    out.print()
     out.print(Rule("[bold]What the ledger refuses"))
     out.print(f"ledger {render.markup(refused['action'])}")
     out.print(Text(f"refused ({refused['error']}): {refused['message']}", style="red"))
@@ -153,6 +163,8 @@ def _print(
         f"ledger figures --db {target}",
         f"ledger estimate {KILLED} --db {target}",
         f"ledger claims {KILLED} --db {target}",
+        f"ledger report {TELEGRAM_POST} --db {target}",
+        f"ledger source kz-information-ministry --db {target}",
         f"ledger history kz-unrest-2022/detained/kazakhstan --db {target}",
         f"ledger diff {KILLED} --from 2022-01-08 --to 2022-01-09 --db {target}",
         f"ledger plot {KILLED} -o killed.svg --db {target}",

@@ -549,15 +549,17 @@ def compensation_body(compensation: CompensationView) -> Text:
 
 
 def verify_text(result: VerifyResult) -> Text:
-    """One line: the chain is intact, or where it breaks."""
+    """One line: the chain is intact and every event passes the rules, or where it breaks."""
     if result.ok:
         return Text.assemble(
             ("✓ hash chain intact", "bold green"),
-            f": {plural(result.count, 'event')}, head #{result.head_position} "
+            " and every event passes the ledger's rules: "
+            f"{plural(result.count, 'event')}, head #{result.head_position} "
             f"{result.head_hash[:16]}…",
         )
+    what = "log content refused" if result.problem == "content invalid" else "hash chain broken"
     return Text.assemble(
-        ("✗ hash chain broken", "bold red"),
+        (f"✗ {what}", "bold red"),
         f" at position {result.bad_position}: {result.problem}"
         + (f" — {result.detail}" if result.detail else ""),
     )

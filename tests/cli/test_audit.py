@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import ledger
+from ledger.store.record import NewEvent
 from tests.cli.conftest import KILLED, Run, event_count, tamper
 
 
@@ -51,6 +52,26 @@ class TestVerify:
         assert f"hash chain broken at position {position}: content changed" in result.stdout
         shown = json.loads(run("verify", "--db", fresh_kz, "--json").stdout)
         assert (shown["ok"], shown["bad_position"]) == (False, position)
+
+    def test_names_a_well_hashed_row_the_rules_refuse(self, run: Run, fresh_kz: str) -> None:
+        """A retraction of a claim that does not exist, slipped in with a valid hash: the
+        chain holds, the content check names it; `--chain-only` checks the chain alone."""
+        with ledger.open(fresh_kz) as lg:
+            (forged,) = lg.store.append(
+                [
+                    NewEvent(
+                        stream_id="claim:c_nowhere",
+                        type="ClaimRetracted",
+                        payload={"claim_id": "c_nowhere", "by": "rferl", "reason": "gone"},
+                        metadata={"batch": "forged"},
+                    )
+                ]
+            )
+        result = run("verify", "--db", fresh_kz)
+        assert result.exit_code == 1, result.output
+        assert f"log content refused at position {forged.position}" in result.stdout
+        assert "refers to an unknown claim 'c_nowhere'" in result.stdout
+        assert run("verify", "--chain-only", "--db", fresh_kz).exit_code == 0
 
 
 class TestExportImport:

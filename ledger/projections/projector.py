@@ -20,6 +20,7 @@ process, a rolled-back append or a replay elsewhere empties it first.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -470,18 +471,19 @@ class Projector:
         causes = {key: list(events) for key, events in touched.items()}
         before: dict[str, EstimateSummary | None] = {}
         fresh: dict[str, EstimateSummary] = {}
-        pending = set(causes)
+        pending = [(-self._depth(sql, key), key) for key in causes]  # deepest first
+        heapq.heapify(pending)
         while pending:
-            key = max(pending, key=lambda k: (self._depth(sql, k), k))
-            pending.discard(key)
+            depth, key = heapq.heappop(pending)
             before[key] = memory.summary(sql, key)
             fresh[key] = after = self._headline(sql, key, fresh)
             figure = memory.figure(sql, key)
             assert figure is not None, f"figure {key} was touched but is not defined"
             parent = memory.figure(sql, figure.parent) if figure.parent else None
             if parent is not None and _nests(figure, parent) and _moved(before[key], after, "low"):
+                if parent.figure not in causes:
+                    heapq.heappush(pending, (depth + 1, parent.figure))
                 causes[parent.figure] = _merged(causes.get(parent.figure, []), causes[key])
-                pending.add(parent.figure)
         for key in [k for k in fresh if _moved(before[k], fresh[k], "high")]:
             parent = memory.figure(sql, key)
             for child in memory.children(sql, key):

@@ -33,6 +33,7 @@ from ledger.errors import (
     InvalidPayloadError,
     InvalidTransitionError,
     LedgerError,
+    LogTruncatedError,
     NotEntitledError,
     NotFoundError,
     QuantityParseError,
@@ -51,12 +52,13 @@ from ledger.service.results import (
     RecordedReport,
     ReplayResult,
 )
-from ledger.store.record import VerifyResult
+from ledger.store.record import Anchor, VerifyResult
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AlreadyExistsError",
+    "Anchor",
     "AppendOnlyViolationError",
     "Cause",
     "Claim",
@@ -82,6 +84,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "LedgerEvent",
+    "LogTruncatedError",
     "NotEntitledError",
     "NotFoundError",
     "Provenance",

@@ -22,6 +22,8 @@ the boundary into these. Input errors name the field and the reason.
     └── StoreError                   the database failed or refused
         ├── DatabaseUnavailableError cannot connect
         ├── AppendOnlyViolationError the database refused to update or delete an event
+        ├── LogTruncatedError        the read model has applied events the log no longer
+        │                            holds: events were removed (.applied, .head)
         └── EventDecodeError         a stored event of unknown type or schema version
 """
 
@@ -39,6 +41,7 @@ __all__ = [
     "InvalidPayloadError",
     "InvalidTransitionError",
     "LedgerError",
+    "LogTruncatedError",
     "NotEntitledError",
     "NotFoundError",
     "QuantityParseError",
@@ -181,6 +184,19 @@ class DatabaseUnavailableError(StoreError):
 
 class AppendOnlyViolationError(StoreError):
     """The database refused to update, delete or replace a recorded event."""
+
+
+class LogTruncatedError(StoreError):
+    """The read model has applied events the log no longer holds: events were removed
+    behind the ledger's back. Nothing is appended and nothing rebuilt over that evidence."""
+
+    def __init__(self, applied: int, head: int) -> None:
+        self.applied = applied
+        self.head = head
+        super().__init__(
+            f"the read model has applied up to position {applied} but the log ends at {head}: "
+            "events were removed"
+        )
 
 
 class EventDecodeError(StoreError):

@@ -61,6 +61,7 @@ from ledger.errors import (
     AlreadyExistsError,
     InvalidInputError,
     InvalidTransitionError,
+    LogTruncatedError,
     StoreError,
     UnknownClaimError,
     UnknownFigureError,
@@ -96,6 +97,8 @@ class Projector:
             return
         first = batch[0][0]
         sql = _Sql(connection)
+        if check:
+            _need_no_truncation(sql, first.position - 1)
         self._memory.follow(sql, first.position - 1, first.prev_hash)
         try:
             touched: dict[str, list[Caused]] = {}
@@ -797,6 +800,7 @@ _INSERT_ESTIMATE = (
 _INSERT_HISTORY = (
     "INSERT INTO estimate_history (figure, position, recorded_at, entry) VALUES (?, ?, ?, ?)"
 )
+_CHECKPOINT = "SELECT position FROM checkpoints WHERE name = ?"
 _UPDATE_CHECKPOINT = "UPDATE checkpoints SET position = ? WHERE name = ?"
 _INSERT_CHECKPOINT = "INSERT INTO checkpoints (name, position) VALUES (?, ?)"
 
@@ -944,6 +948,15 @@ def suggest(connection: Connection, key: str) -> str | None:
     """The nearest known figure key to a mistyped one."""
     matches = difflib.get_close_matches(key, q.figure_keys(connection), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def _need_no_truncation(sql: _Sql, head: int) -> None:
+    """Refuse to apply events after `head` when the read model has applied more: the
+    events it applied are gone from the log, and applying over them would erase the
+    evidence (the checkpoint) and mix the old rows with the new."""
+    row = sql.one(_CHECKPOINT, (q.READ_MODEL_CHECKPOINT,))
+    if row is not None and row[0] > head:
+        raise LogTruncatedError(row[0], head)
 
 
 def _save_checkpoint(sql: _Sql, position: int) -> None:

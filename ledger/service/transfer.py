@@ -26,11 +26,18 @@ import sqlalchemy as sa
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from ledger.errors import ConflictError, EventDecodeError, InvalidInputError, InvalidPayloadError
-from ledger.service.ledger import Ledger
+from ledger.errors import (
+    ConflictError,
+    EventDecodeError,
+    InvalidInputError,
+    InvalidPayloadError,
+    LogTruncatedError,
+)
+from ledger.projections import queries as q
+from ledger.service.ledger import Ledger, anchors_of
 from ledger.service.mapper import from_stored
 from ledger.store.chain import GENESIS, canonical_json, encode_checked, event_hash, utc_text
-from ledger.store.record import NewEvent, StoredEvent
+from ledger.store.record import Anchor, NewEvent, StoredEvent
 from ledger.store.schema import events as events_table
 
 log = structlog.get_logger("ledger.transfer")
@@ -126,16 +133,23 @@ def import_lines(
     lines: Iterable[str],
     name: str = "<import>",
     *,
+    expect: Iterable[Anchor | str] = (),
     progress: Progress | None = None,
 ) -> ImportResult:
     """Write an export into `lg`, which must hold no event, then rebuild its read model.
 
     Every record is checked before it is written: it must be well formed, at the next
     position, linked to the previous record's hash, carry the hash of its own content,
-    and decode as a known event. The records are written in one transaction: any bad
-    record (named as `name:line`) leaves the ledger as empty as it was.
+    and decode as a known event. Each anchor of `expect` (`Anchor` or `"HASH@POSITION"`)
+    must be matched: the record at its position must carry its hash. The records are
+    written in one transaction: any bad record (named as `name:line`) or unmatched anchor
+    leaves the ledger as empty as it was.
     """
     started = time.perf_counter()
+    anchors: dict[int, list[Anchor]] = {}
+    for anchor in anchors_of(expect, "expect"):
+        anchors.setdefault(anchor.position, []).append(anchor)
+    _match(anchors.pop(0, []), GENESIS, 0, "the empty log")
     count, prev = 0, GENESIS
     with lg.store.transaction(write=True) as connection:
         held = connection.execute(sa.select(sa.func.count()).select_from(events_table)).scalar()
@@ -143,6 +157,9 @@ def import_lines(
             raise ConflictError(
                 f"the target ledger already holds {held} events; import needs an empty ledger"
             )
+        applied = q.checkpoint(connection)
+        if applied:  # its events are gone: keep that evidence, import elsewhere
+            raise LogTruncatedError(applied, 0)
         batch: list[dict[str, Any]] = []
         last_recorded = None
         for where, record in _records(lines, name):
@@ -162,6 +179,7 @@ def import_lines(
                     f"{where}: recorded_at", "earlier than the record before it"
                 )
             row = _row(event, where)
+            _match(anchors.pop(event.position, []), event.hash, event.position, where)
             batch.append(row)
             prev, last_recorded, count = event.hash, event.recorded_at, count + 1
             if len(batch) >= _BATCH:
@@ -169,6 +187,13 @@ def import_lines(
                 batch = []
                 if progress:
                     progress(count)
+        if anchors:
+            missing = min(anchors)
+            raise InvalidInputError(
+                "expect",
+                f"the anchor {anchors[missing][0]} is at position {missing} but the import "
+                f"ends at {count}: events were removed",
+            )
         if batch:
             connection.execute(events_table.insert(), batch)
     if progress:
@@ -183,6 +208,17 @@ def import_lines(
         figures=replayed.figures,
         seconds=seconds,
     )
+
+
+def _match(anchors: list[Anchor], digest: str, position: int, where: str) -> None:
+    """Refuse the import unless the record at an anchor's position carries its hash."""
+    for anchor in anchors:
+        if anchor.hash != digest:
+            raise InvalidInputError(
+                "expect",
+                f"{where}: position {position} has hash {digest}, not the anchored "
+                f"{anchor.hash}: not the log the anchor was taken from, or rewritten since",
+            )
 
 
 def _records(lines: Iterable[str], name: str) -> Iterator[tuple[str, ExportedEvent]]:

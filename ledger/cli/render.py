@@ -445,18 +445,37 @@ def claims_table(claims: Sequence[ClaimView]) -> RenderableType:
     return listing
 
 
+CHAIN_PROBLEMS = ("content changed", "event missing", "order changed", "duplicated")
+
+
 def verify_text(result: VerifyResult) -> Text:
-    """One line: the chain is intact, or where it breaks."""
+    """The chain is intact (and each further check that held, one line each), or the first
+    problem found."""
     if result.ok:
-        return Text.assemble(
+        text = Text.assemble(
             ("✓ hash chain intact", "bold green"),
             f": {plural(result.count, 'event')}, head #{result.head_position} "
             f"{result.head_hash[:16]}…",
         )
+        for anchor in result.anchors:
+            text.append("\n")
+            text.append("✓ anchor holds", "bold green")
+            text.append(f": position {anchor.position} has hash {anchor.hash[:16]}…")
+        if result.deep:
+            text.append("\n")
+            text.append("✓ read model equals a rebuild from the log", "bold green")
+        return text
+    detail = f" — {result.detail}" if result.detail else ""
+    if result.problem in CHAIN_PROBLEMS:
+        return Text.assemble(
+            ("✗ hash chain broken", "bold red"),
+            f" at position {result.bad_position}: {result.problem}{detail}",
+        )
+    where = f" at position {result.bad_position}" if result.bad_position is not None else ""
     return Text.assemble(
-        ("✗ hash chain broken", "bold red"),
-        f" at position {result.bad_position}: {result.problem}"
-        + (f" — {result.detail}" if result.detail else ""),
+        (f"✗ {result.problem}", "bold red"),
+        f"{where}{detail}",
+        f" (the hash chain itself is intact: {plural(result.count, 'event')})",
     )
 
 

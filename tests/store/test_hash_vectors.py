@@ -13,6 +13,7 @@ import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -202,3 +203,14 @@ class TestVectorsThroughTheDatabase:
             check = lg.verify()
             assert (check.ok, check.head_position, check.head_hash) == (True, 3, HASHES[2])
             assert list(export_lines(lg)) == lines
+
+
+class TestDocumentedVectors:
+    def test_architecture_md_prints_these_vectors(self) -> None:
+        """docs/architecture.md shows these very export lines, the first hashed text and its
+        size, so the published vectors cannot drift from the tested ones."""
+        text = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text("utf-8")
+        for index in range(len(VECTORS)):
+            assert export_line(index) in text.splitlines(), index
+        assert FIRST_DOCUMENT in text.splitlines()
+        assert f"its UTF-8 bytes, {len(FIRST_DOCUMENT.encode('utf-8'))} of them" in text

@@ -97,8 +97,8 @@ class Projector:
             return
         first = batch[0][0]
         sql = _Sql(connection)
-        if check:
-            _need_no_truncation(sql, first.position - 1)
+        if check and self._memory.head != (first.position - 1, first.prev_hash):
+            _need_no_truncation(sql, first.position - 1)  # else `_save_checkpoint` checks
         self._memory.follow(sql, first.position - 1, first.prev_hash)
         try:
             touched: dict[str, list[Caused]] = {}
@@ -108,7 +108,7 @@ class Projector:
                 for key in self._apply(sql, stored, event):
                     touched.setdefault(key, []).append((stored, event, key))
             self._recompute(sql, touched)
-            _save_checkpoint(sql, batch[-1][0].position)
+            _save_checkpoint(sql, first.position - 1, batch[-1][0].position)
         except BaseException:
             self._memory.forget()
             raise
@@ -801,7 +801,7 @@ _INSERT_HISTORY = (
     "INSERT INTO estimate_history (figure, position, recorded_at, entry) VALUES (?, ?, ?, ?)"
 )
 _CHECKPOINT = "SELECT position FROM checkpoints WHERE name = ?"
-_UPDATE_CHECKPOINT = "UPDATE checkpoints SET position = ? WHERE name = ?"
+_UPDATE_CHECKPOINT = "UPDATE checkpoints SET position = ? WHERE name = ? AND position <= ?"
 _INSERT_CHECKPOINT = "INSERT INTO checkpoints (name, position) VALUES (?, ?)"
 
 
@@ -953,13 +953,19 @@ def suggest(connection: Connection, key: str) -> str | None:
 def _need_no_truncation(sql: _Sql, head: int) -> None:
     """Refuse to apply events after `head` when the read model has applied more: the
     events it applied are gone from the log, and applying over them would erase the
-    evidence (the checkpoint) and mix the old rows with the new."""
+    evidence (the checkpoint) and mix the old rows with the new.
+
+    Checked before a live batch unless the projector itself applied `head` last (its
+    memory continues the log); `_save_checkpoint` checks again, at no cost, either way."""
     row = sql.one(_CHECKPOINT, (q.READ_MODEL_CHECKPOINT,))
     if row is not None and row[0] > head:
         raise LogTruncatedError(row[0], head)
 
 
-def _save_checkpoint(sql: _Sql, position: int) -> None:
-    updated = sql.run(_UPDATE_CHECKPOINT, (position, q.READ_MODEL_CHECKPOINT)).rowcount
-    if updated == 0:
-        sql.run(_INSERT_CHECKPOINT, (q.READ_MODEL_CHECKPOINT, position))
+def _save_checkpoint(sql: _Sql, head: int, position: int) -> None:
+    """Move the checkpoint from `head` (the position before the batch) to `position`;
+    never back from further on (`_need_no_truncation`)."""
+    name = q.READ_MODEL_CHECKPOINT
+    if sql.run(_UPDATE_CHECKPOINT, (position, name, head)).rowcount == 0:
+        _need_no_truncation(sql, head)
+        sql.run(_INSERT_CHECKPOINT, (name, position))

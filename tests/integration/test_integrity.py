@@ -84,6 +84,21 @@ class TestTruncation:
             assert lg.head() == head
             assert lg.verify().problem == "events removed"
 
+    def test_a_writer_that_appended_last_still_sees_the_truncation(
+        self, lg: ledger.Ledger, database_url: str
+    ) -> None:
+        """Events another writer appended, then removed, leave this writer's memory of the
+        log's end intact; its next append is refused all the same."""
+        lg.register_source("first", name="First", kind="media")
+        with ledger.open(database_url) as other:
+            other.register_source("second", name="Second", kind="media")
+            other.register_source("third", name="Third", kind="media")
+        head = remove_last_events(database_url, 2)
+        with pytest.raises(ledger.LogTruncatedError) as caught:
+            lg.register_source("fourth", name="Fourth", kind="media")
+        assert (caught.value.applied, caught.value.head) == (head + 2, head)
+        assert lg.head() == head
+
     def test_replay_refuses_unless_the_loss_is_accepted(
         self, truncated: tuple[int, int], database_url: str
     ) -> None:

@@ -33,6 +33,7 @@ COMMANDS = [
     "diff",
     "plot",
     "replay",
+    "head",
     "verify",
     "export",
     "import",

@@ -37,6 +37,7 @@ from ledger.errors import (
     LedgerError,
     LockTimeoutError,
     LogDamagedError,
+    LogTruncatedError,
     NotEntitledError,
     NotFoundError,
     PermissionDeniedError,
@@ -60,12 +61,13 @@ from ledger.service.results import (
     ReportView,
     SourceView,
 )
-from ledger.store.record import VerifyResult
+from ledger.store.record import Anchor, VerifyResult
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AlreadyExistsError",
+    "Anchor",
     "AppendOnlyViolationError",
     "Cause",
     "Claim",
@@ -95,6 +97,7 @@ __all__ = [
     "LedgerEvent",
     "LockTimeoutError",
     "LogDamagedError",
+    "LogTruncatedError",
     "NotEntitledError",
     "NotFoundError",
     "PermissionDeniedError",

@@ -29,7 +29,9 @@ the boundary into these. Input errors name the field and the reason.
         ├── EventDecodeError         a stored event of unknown type or schema version
         ├── LogDamagedError          the log holds an event the ledger cannot apply: the
         │                            ledger opens read-only (.position, .reason)
-        └── ReadModelBehindError     events were appended without their projection
+        ├── ReadModelBehindError     events were appended without their projection
+        └── LogTruncatedError        the read model has applied events the log no longer
+                                     holds: events were removed (.applied, .head)
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = [
     "LedgerError",
     "LockTimeoutError",
     "LogDamagedError",
+    "LogTruncatedError",
     "NotEntitledError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -231,6 +234,19 @@ class LockTimeoutError(StoreError):
         held = f"; held by {holder}" if holder is not None else ""
         more = f" ({detail})" if detail else ""
         super().__init__(f"the {lock} was not free within {timeout:g} s{held}{more}")
+
+
+class LogTruncatedError(StoreError):
+    """The read model has applied events the log no longer holds: events were removed
+    behind the ledger's back. Nothing is appended and nothing rebuilt over that evidence."""
+
+    def __init__(self, applied: int, head: int) -> None:
+        self.applied = applied
+        self.head = head
+        super().__init__(
+            f"the read model has applied up to position {applied} but the log ends at {head}: "
+            "events were removed"
+        )
 
 
 class EventDecodeError(StoreError):

@@ -1,5 +1,5 @@
-"""Commands that look after the ledger as a whole: init, migrate, replay, verify, export,
-import."""
+"""Commands that look after the ledger as a whole: init, migrate, replay, head, verify,
+export, import."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ledger.cli import render
 from ledger.cli.app import CHECK_FAILED, UserError, app, stderr, stdout
 from ledger.cli.options import Db, Json, database_url, opened, shown
+from ledger.errors import LogTruncatedError
 from ledger.service.seeds import load_seeds
 from ledger.service.transfer import export_lines, import_lines
 from ledger.store import migrate as migrations
+from ledger.store.record import Anchor
 from ledger.store.sql import normalise_url
 
 
@@ -93,6 +95,24 @@ def _progress() -> Progress:
     )
 
 
+Expect = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--expect",
+        metavar="HASH@POS",
+        help=(
+            "An anchor printed earlier by `ledger head`: fail unless the log has this hash "
+            "at this position. Repeatable."
+        ),
+        show_default=False,
+    ),
+]
+
+
+def _expected(values: list[str] | None) -> list[Anchor]:
+    return [Anchor.parse(value, "--expect") for value in values or []]
+
+
 @app.command(rich_help_panel="Audit")
 def replay(
     db: Db = None,
@@ -102,24 +122,44 @@ def replay(
             "--no-check", help="Rebuild without comparing the result with the live read model."
         ),
     ] = False,
+    accept_truncation: Annotated[
+        bool,
+        typer.Option(
+            "--accept-truncation",
+            help=(
+                "Rebuild even though the read model shows that events were removed from the "
+                "log, erasing that evidence."
+            ),
+        ),
+    ] = False,
     json: Json = False,
 ) -> None:
     """Rebuild the read model from the log, and prove it equals the live one.
 
     Every projection (claims, estimates, history) is rebuilt from position 0 with a
     progress bar; the result is compared with the state kept live. Exit code 1 if they
-    differ."""
+    differ, or if the read model has applied events the log no longer holds (events were
+    removed): nothing is rebuilt over that evidence unless --accept-truncation."""
     with opened(db) as lg:
-        if json:
-            result = lg.replay(check=not no_check)
-        else:
-            with _progress() as progress:
-                task = progress.add_task("replaying", total=lg.head() or None)
+        try:
+            if json:
+                result = lg.replay(check=not no_check, accept_truncation=accept_truncation)
+            else:
+                with _progress() as progress:
+                    task = progress.add_task("replaying", total=lg.head() or None)
 
-                def advance(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total or None)
+                    def advance(done: int, total: int) -> None:
+                        progress.update(task, completed=done, total=total or None)
 
-                result = lg.replay(check=not no_check, progress=advance)
+                    result = lg.replay(
+                        check=not no_check, progress=advance, accept_truncation=accept_truncation
+                    )
+        except LogTruncatedError as error:
+            raise UserError(
+                f"{error}; nothing rebuilt. Restore the log from a backup (`ledger import` "
+                "into a new ledger), or rebuild over the evidence with --accept-truncation",
+                CHECK_FAILED,
+            ) from error
     if json:
         render.emit(result)
     else:
@@ -139,24 +179,66 @@ def replay(
 
 
 @app.command(rich_help_panel="Audit")
+def head(
+    db: Db = None,
+    at: Annotated[
+        int | None,
+        typer.Option(
+            "--at", metavar="POS", help="The anchor of this position (default: the head).", min=0
+        ),
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Print the anchor to publish: HASH@POSITION of the log's head (or of --at POS).
+
+    Keep it where the database's operator cannot rewrite it (a newsletter, a notary, a
+    git commit). `ledger verify --expect HASH@POS` later fails unless the log still has
+    that hash at that position: it catches events removed from the end and a rewritten,
+    self-consistent chain, which the chain alone cannot show."""
+    with opened(db) as lg:
+        anchor = lg.anchor(at)
+    if json:
+        render.emit({"position": anchor.position, "hash": anchor.hash, "anchor": str(anchor)})
+        return
+    typer.echo(str(anchor))
+
+
+@app.command(rich_help_panel="Audit")
 def verify(
     db: Db = None,
-    json: Json = False,
+    expect: Expect = None,
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep",
+            help=(
+                "Also rebuild the read model from the log (in a transaction rolled back) and "
+                "compare it with the stored one."
+            ),
+        ),
+    ] = False,
     chain_only: Annotated[
         bool,
-        typer.Option("--chain-only", help="Check the hash chain only, not each event's content."),
+        typer.Option(
+            "--chain-only", help="Skip the content check: the chain, anchors and --deep only."
+        ),
     ] = False,
+    json: Json = False,
 ) -> None:
-    """Check the log: its hash chain, then every event by the ledger's own rules.
+    """Check the hash chain and what it cannot show; name the first problem.
 
-    Walks the chain from the first event to the last; then folds the log through the rules
-    a live append checks (known event types, known claims and sources, quantities the
-    lexicon reads from their values), never trusting the read model. If an event was
-    changed, removed, duplicated or reordered behind the ledger's back, or a well-hashed
-    event the ledger would never have appended was slipped in, prints the first bad
-    position and what is wrong there, and exits with code 1."""
+    Walks the chain from the first event to the last: if an event was changed, removed,
+    duplicated or reordered behind the ledger's back, prints the first bad position and
+    what is wrong there. Then fails if the read model has applied events the log no
+    longer holds (events removed from its end), if an anchor given with --expect does
+    not hold, if an event with a valid hash is one the ledger's rules refuse (an unknown
+    type, a claim that does not exist, a quantity the lexicon does not read from its
+    value: the log is folded through the rules, never trusting the read model), and with
+    --deep if the stored read model (estimates, claims, history) is not what the log
+    rebuilds to. Exit code 1 on any problem."""
+    anchors = _expected(expect)
     with opened(db) as lg:
-        result = lg.verify(content=not chain_only)
+        result = lg.verify(anchors, deep=deep, content=not chain_only)
     if json:
         render.emit(result)
     else:
@@ -203,23 +285,30 @@ def import_(
         str, typer.Argument(metavar="FILE|-", help="An export (JSON Lines); '-' for stdin.")
     ],
     db: Db = None,
+    expect: Expect = None,
     json: Json = False,
 ) -> None:
     """Load an export into an empty ledger, verbatim, with identical hashes.
 
     Same positions, event ids, recorded times and hashes; every record's hash and link
     are checked before it is written, all in one transaction, then the read model is
-    rebuilt and the chain verified. Nothing is written if any record is bad or the
-    target already holds events."""
+    rebuilt and the chain verified. Nothing is written if any record is bad, if an
+    anchor given with --expect is not matched by the export, or if the target already
+    holds events."""
+    anchors = _expected(expect)
     with opened(db, create=True) as lg:
         lines, name = _lines(file)
         if json:
-            result = import_lines(lg, lines, name)
+            result = import_lines(lg, lines, name, expect=anchors)
         else:
             with _progress() as progress:
                 task = progress.add_task("importing", total=None)
                 result = import_lines(
-                    lg, lines, name, progress=lambda done: progress.update(task, completed=done)
+                    lg,
+                    lines,
+                    name,
+                    expect=anchors,
+                    progress=lambda done: progress.update(task, completed=done),
                 )
         check = lg.verify()
     if json:

@@ -548,20 +548,40 @@ def compensation_body(compensation: CompensationView) -> Text:
     return body
 
 
+CHAIN_PROBLEMS = ("content changed", "event missing", "order changed", "duplicated")
+
+
 def verify_text(result: VerifyResult) -> Text:
-    """One line: the chain is intact and every event passes the rules, or where it breaks."""
+    """The chain is intact (and each further check that held, one line each), or the first
+    problem found."""
     if result.ok:
-        return Text.assemble(
+        text = Text.assemble(
             ("✓ hash chain intact", "bold green"),
-            " and every event passes the ledger's rules: "
-            f"{plural(result.count, 'event')}, head #{result.head_position} "
+            f": {plural(result.count, 'event')}, head #{result.head_position} "
             f"{result.head_hash[:16]}…",
         )
-    what = "log content refused" if result.problem == "content invalid" else "hash chain broken"
+        if result.content:
+            text.append("\n")
+            text.append("✓ every event passes the ledger's rules", "bold green")
+        for anchor in result.anchors:
+            text.append("\n")
+            text.append("✓ anchor holds", "bold green")
+            text.append(f": position {anchor.position} has hash {anchor.hash[:16]}…")
+        if result.deep:
+            text.append("\n")
+            text.append("✓ read model equals a rebuild from the log", "bold green")
+        return text
+    detail = f" — {result.detail}" if result.detail else ""
+    if result.problem in CHAIN_PROBLEMS:
+        return Text.assemble(
+            ("✗ hash chain broken", "bold red"),
+            f" at position {result.bad_position}: {result.problem}{detail}",
+        )
+    where = f" at position {result.bad_position}" if result.bad_position is not None else ""
     return Text.assemble(
-        (f"✗ {what}", "bold red"),
-        f" at position {result.bad_position}: {result.problem}"
-        + (f" — {result.detail}" if result.detail else ""),
+        (f"✗ {result.problem}", "bold red"),
+        f"{where}{detail}",
+        f" (the hash chain itself is intact: {plural(result.count, 'event')})",
     )
 
 

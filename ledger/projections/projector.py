@@ -62,6 +62,7 @@ from ledger.errors import (
     AlreadyExistsError,
     InvalidInputError,
     InvalidTransitionError,
+    LogTruncatedError,
     ReadModelBehindError,
     StoreError,
     UnknownClaimError,
@@ -100,13 +101,7 @@ class Projector:
         first = batch[0][0]
         sql = _Sql(connection)
         if self._memory.follow(sql, first.position - 1, first.prev_hash):
-            applied = sql.one(_CHECKPOINT, (q.READ_MODEL_CHECKPOINT,))
-            if (applied[0] if applied else 0) != first.position - 1:
-                raise ReadModelBehindError(
-                    f"the read model has applied the log up to position "
-                    f"{applied[0] if applied else 0}, but this batch starts at {first.position}: "
-                    "events were appended without their projection; reopen the ledger"
-                )
+            _need_checkpoint_at(sql, first.position - 1)  # else `_save_checkpoint` checks
         self.failed_at = None
         try:
             touched: dict[str, list[Caused]] = {}
@@ -118,7 +113,7 @@ class Projector:
                     touched.setdefault(key, []).append((stored, event, key))
             self.failed_at = batch[-1][0].position
             self._recompute(sql, touched)
-            _save_checkpoint(sql, batch[-1][0].position)
+            _save_checkpoint(sql, first.position - 1, batch[-1][0].position)
             self.failed_at = None
         except BaseException:
             self._memory.forget()
@@ -777,7 +772,6 @@ class _Memory:
 
 
 _EVENT_HASH = "SELECT hash FROM events WHERE position = ?"
-_CHECKPOINT = "SELECT position FROM checkpoints WHERE name = ?"
 _SOURCE = "SELECT parent FROM sources WHERE source_id = ?"
 _CHILDREN = "SELECT figure FROM figures WHERE parent = ? ORDER BY figure"
 _FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE figure = ?"
@@ -821,7 +815,8 @@ _INSERT_ESTIMATE = (
 _INSERT_HISTORY = (
     "INSERT INTO estimate_history (figure, position, recorded_at, entry) VALUES (?, ?, ?, ?)"
 )
-_UPDATE_CHECKPOINT = "UPDATE checkpoints SET position = ? WHERE name = ?"
+_CHECKPOINT = "SELECT position FROM checkpoints WHERE name = ?"
+_UPDATE_CHECKPOINT = "UPDATE checkpoints SET position = ? WHERE name = ? AND position <= ?"
 _INSERT_CHECKPOINT = "INSERT INTO checkpoints (name, position) VALUES (?, ?)"
 
 
@@ -970,7 +965,30 @@ def suggest(connection: Connection, key: str) -> str | None:
     return matches[0] if matches else None
 
 
-def _save_checkpoint(sql: _Sql, position: int) -> None:
-    updated = sql.run(_UPDATE_CHECKPOINT, (position, q.READ_MODEL_CHECKPOINT)).rowcount
-    if updated == 0:
-        sql.run(_INSERT_CHECKPOINT, (q.READ_MODEL_CHECKPOINT, position))
+def _need_checkpoint_at(sql: _Sql, head: int) -> None:
+    """Refuse to apply events after `head` unless the read model has applied exactly up to
+    it. More: the events it applied are gone from the log, and applying over them would
+    erase the evidence (the checkpoint) and mix the old rows with the new. Less: events
+    were appended without their projection, and applying around them would skip them.
+
+    Checked before a batch unless the projector itself applied `head` last (its memory
+    continues the log); `_save_checkpoint` checks truncation again, at no cost."""
+    row = sql.one(_CHECKPOINT, (q.READ_MODEL_CHECKPOINT,))
+    applied = row[0] if row is not None else 0
+    if applied > head:
+        raise LogTruncatedError(applied, head)
+    if applied < head:
+        raise ReadModelBehindError(
+            f"the read model has applied the log up to position {applied}, but this batch "
+            f"starts at {head + 1}: events were appended without their projection; reopen "
+            "the ledger"
+        )
+
+
+def _save_checkpoint(sql: _Sql, head: int, position: int) -> None:
+    """Move the checkpoint from `head` (the position before the batch) to `position`;
+    never back from further on (`_need_no_truncation`)."""
+    name = q.READ_MODEL_CHECKPOINT
+    if sql.run(_UPDATE_CHECKPOINT, (position, name, head)).rowcount == 0:
+        _need_checkpoint_at(sql, head)
+        sql.run(_INSERT_CHECKPOINT, (name, position))

@@ -4,13 +4,13 @@ the read model in the same transaction, and answers queries from the read model.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import getpass
 import itertools
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -37,6 +37,7 @@ from ledger.errors import (
     ConcurrencyError,
     InvalidInputError,
     LogDamagedError,
+    LogTruncatedError,
     UnknownClaimError,
     UnknownFigureError,
     UnknownReportError,
@@ -61,7 +62,8 @@ from ledger.service.results import (
     ReportView,
     SourceView,
 )
-from ledger.store.record import StoredEvent, VerifyResult
+from ledger.store.chain import GENESIS
+from ledger.store.record import Anchor, StoredEvent, VerifyResult
 from ledger.store.sql import DEFAULT_LOCK_TIMEOUT, SQLStore, masked, rows_after
 
 log = structlog.get_logger("ledger")
@@ -545,32 +547,134 @@ class Ledger:
         """The last position in the log."""
         return self.store.head()[0]
 
-    def verify(self, *, content: bool = True) -> VerifyResult:
-        """Check the hash chain end to end, then (with `content`) every event by the
-        ledger's own rules — a fold over the log alone, never trusting the read model;
-        the first bad position, if any, with what is wrong there."""
+    def anchor(self, at: int | None = None) -> Anchor:
+        """The hash the log has at position `at` (default: its head), to publish somewhere
+        the database's operator cannot rewrite; `str(anchor)` is `HASH@POSITION`. A later
+        `verify(expect=[anchor])` fails unless the log still has that hash there."""
+        if at is None:
+            position, head_hash = self.store.head()
+            return Anchor(hash=head_hash, position=position)
+        if isinstance(at, bool) or not isinstance(at, int) or at < 0:
+            raise InvalidInputError("at", "must be a position: an integer, 0 or more")
+        digest = self._hash_at(at)
+        if digest is None:
+            raise InvalidInputError("at", f"the log ends at position {self.head()}, before {at}")
+        return Anchor(hash=digest, position=at)
+
+    def verify(
+        self,
+        expect: Iterable[Anchor | str] = (),
+        *,
+        deep: bool = False,
+        content: bool = True,
+    ) -> VerifyResult:
+        """Check the hash chain end to end, then what a chain cannot show by itself.
+
+        The chain proves nothing inside the log was changed, removed or reordered; the
+        first bad position is named. Then: the read model must not have applied more than
+        the log holds (else events were removed from its end); each anchor of `expect`
+        (an `Anchor` or `"HASH@POSITION"`, from `anchor()`) must still hold, which catches
+        a removed tail and a rewritten, self-consistent chain; with `content` (the
+        default), every event must pass the ledger's own rules — a fold over the log
+        alone into a scratch read model, never trusting the stored one; and with `deep`,
+        the read model is rebuilt from the log in a transaction that is rolled back and
+        compared with the stored one, naming the first differing table, row and column.
+        See `VerifyResult` for the problems reported.
+        """
+        anchors = anchors_of(expect, "expect")
+        inputs.flag(deep, "deep")
+        inputs.flag(content, "content")
         result = self.store.verify()
-        if not result.ok or not content:
-            return result
-        fault = first_fault(self.store.read_all())
-        if fault is None:
-            return result
-        log.warning("log content invalid", position=fault.position, reason=fault.reason)
-        return dataclasses.replace(
-            result,
-            ok=False,
-            bad_position=fault.position,
-            problem="content invalid",
-            detail=fault.reason,
+        if result.ok:
+            result = self._check_beyond_the_chain(result, anchors, deep=deep, content=content)
+        log.info(
+            "checked",
+            ok=result.ok,
+            anchors=len(result.anchors),
+            deep=result.deep,
+            problem=result.problem,
+            bad_position=result.bad_position,
         )
+        return result
+
+    def _check_beyond_the_chain(
+        self, chain: VerifyResult, anchors: list[Anchor], *, deep: bool, content: bool
+    ) -> VerifyResult:
+        def failed(problem: str, detail: str, position: int | None = None) -> VerifyResult:
+            return replace(chain, ok=False, bad_position=position, problem=problem, detail=detail)
+
+        with self.store.transaction() as connection:
+            applied = q.checkpoint(connection)  # first: a later commit only lengthens the log
+            head = q.head_position(connection)
+        if applied > head:
+            return failed("events removed", str(LogTruncatedError(applied, head)), head + 1)
+        for anchor in anchors:
+            digest = self._hash_at(anchor.position)
+            if digest is None:
+                head = self.head()
+                detail = (
+                    f"the anchor {anchor} is at position {anchor.position} but the log ends "
+                    f"at {head}: events were removed"
+                )
+                return failed("events removed", detail, head + 1)
+            if digest != anchor.hash:
+                detail = (
+                    f"position {anchor.position} has hash {digest}, not the anchored "
+                    f"{anchor.hash}: the log was rewritten at or before it"
+                )
+                return failed("anchor mismatch", detail, anchor.position)
+        if content and (fault := first_fault(self.store.read_all())) is not None:
+            log.warning("log content invalid", position=fault.position, reason=fault.reason)
+            return failed("content invalid", fault.reason, fault.position)
+        if deep:
+            differences = self._rebuilt_differences()
+            if differences:
+                return failed("read model differs", "; ".join(differences))
+        return replace(chain, anchors=tuple(anchors), deep=deep, content=content)
+
+    def _hash_at(self, position: int) -> str | None:
+        """The hash of the event at `position` (GENESIS at 0); None beyond the head."""
+        if position == 0:
+            return GENESIS
+        for event in self.store.read_all(position - 1, batch_size=1):
+            return event.hash if event.position == position else None
+        return None
+
+    def _rebuilt_differences(self) -> list[str]:
+        """Rebuild the read model from the log inside a savepoint that is rolled back, and
+        name where it differs from the stored one (under the writer's lock: both are of
+        the same log)."""
+        with self.store.transaction(write=True) as connection:
+            stored = q.dump(connection)
+            savepoint = connection.begin_nested()
+            try:
+                _rebuild(connection, Projector())  # its own memory: nothing of it outlives
+                rebuilt = q.dump(connection)
+            finally:
+                savepoint.rollback()
+        return q.differences(stored, rebuilt)
 
     def catch_up(self) -> int:
-        """Rebuild the read model if it lags the log (after `ledger import`, or when a newer
-        version adds a projection); returns how many events it is behind (0: nothing done)."""
+        """Bring the read model up to the log (after a migration emptied it, or events were
+        appended without their projection); returns how many events it was behind (0:
+        nothing done).
+
+        A read model *ahead* of the log is evidence that events were removed: it is never
+        rebuilt over. A warning says so, nothing is done, and the result is negative (how
+        many events are missing); `verify()` reports it. A log holding an event the
+        ledger's rules refuse opens read-only: the read model is brought up to the event
+        before it, and every write raises `LogDamagedError`."""
         with self.store.transaction() as connection:
-            behind = q.head_position(connection) - q.checkpoint(connection)
-        if behind > 0:
-            log.warning("read model behind the log; catching up", behind=behind)
+            applied = q.checkpoint(connection)  # first: a later commit only lengthens the log
+            head = q.head_position(connection)
+        if applied > head:
+            log.warning(
+                "read model ahead of the log: events were removed; not rebuilding",
+                applied=applied,
+                head=head,
+            )
+        elif applied < head:
+            log.warning("read model behind the log; catching up", behind=head - applied)
             try:
                 self._catch_up()
             except LogDamagedError as damage:
@@ -578,7 +682,7 @@ class Ledger:
                 log.error("log damaged; opening read-only", position=damage.position)
                 self.damage = damage
                 self._catch_up(until=damage.position - 1)
-        return behind
+        return head - applied
 
     def _catch_up(self, until: int | None = None) -> None:
         """Under the writers' lock, look again (another process may have caught up first),
@@ -590,54 +694,46 @@ class Ledger:
             if until is None and applied >= q.head_position(connection):
                 return
             if applied == 0:
-                self._projector.reset(connection)
+                _rebuild(connection, self._projector, until=until)
+                return
             events = rows_after(connection, applied)
             if until is not None:
                 events = itertools.takewhile(lambda e: e.position <= until, events)
             try:
-                apply_checked(connection, self._projector, events, check=applied > 0)
+                apply_checked(connection, self._projector, events)
             except ContentError as error:
                 raise LogDamagedError(error.fault.position, error.fault.reason) from error
 
     def replay(
-        self, *, check: bool = True, progress: Progress | None = None, until: int | None = None
+        self,
+        *,
+        check: bool = True,
+        progress: Progress | None = None,
+        accept_truncation: bool = False,
     ) -> ReplayResult:
-        """Rebuild every projection from position 0 (up to `until`). With `check`, compare
-        the rebuilt read model with the one kept live and report any difference. An event
-        that cannot be applied raises `LogDamagedError` and changes nothing."""
+        """Rebuild every projection from position 0. With `check`, compare the rebuilt read
+        model with the one kept live and report any difference.
+
+        A read model ahead of the log (events were removed) raises `LogTruncatedError`
+        and nothing is rebuilt, unless `accept_truncation`: the rebuild then erases that
+        evidence. An event that cannot be applied raises `LogDamagedError` and changes
+        nothing."""
         inputs.flag(check, "check")
         inputs.callback(progress, "progress")
         started = time.perf_counter()
         with self.store.transaction(write=True) as connection:
+            applied, total = q.checkpoint(connection), q.head_position(connection)
+            if applied > total and not accept_truncation:
+                raise LogTruncatedError(applied, total)
             before = q.dump(connection) if check else None
-            total = q.head_position(connection) if until is None else until
-            self._projector.reset(connection)
-            events = rows_after(connection, 0)
-            if until is not None:
-                events = itertools.takewhile(lambda e: e.position <= until, events)
-            try:
-                count = apply_checked(
-                    connection,
-                    self._projector,
-                    events,
-                    check=False,
-                    progress=(lambda n: progress(n, total)) if progress else None,
-                )
-            except ContentError as error:
-                raise LogDamagedError(error.fault.position, error.fault.reason) from error
+            count = _rebuild(connection, self._projector, progress)
             after = q.dump(connection) if check else None
             figures = len(q.figure_keys(connection))
         if progress:
             progress(count, total)
         differences: tuple[str, ...] = ()
         if before is not None and after is not None:
-            differences = tuple(
-                f"{name}: {len(before[name])} live rows vs {len(after[name])} rebuilt"
-                if len(before[name]) != len(after[name])
-                else f"{name}: rows differ"
-                for name in before
-                if before[name] != after[name]
-            )
+            differences = tuple(q.differences(before, after))
         seconds = time.perf_counter() - started
         log.info(
             "replayed",
@@ -734,6 +830,47 @@ SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 """SQLite's `PRAGMA synchronous` levels `open` accepts."""
 
 
+def _rebuild(
+    connection: Any,
+    projector: Projector,
+    progress: Progress | None = None,
+    *,
+    until: int | None = None,
+) -> int:
+    """Empty the read model and apply the log again (up to `until`), in the batches it was
+    appended in; returns the number of events applied. An event that cannot be applied
+    raises `LogDamagedError`."""
+    total = (q.head_position(connection) if until is None else until) if progress else 0
+    projector.reset(connection)
+    events = rows_after(connection, 0)
+    if until is not None:
+        events = itertools.takewhile(lambda e: e.position <= until, events)
+    try:
+        return apply_checked(
+            connection,
+            projector,
+            events,
+            check=False,
+            progress=(lambda n: progress(n, total)) if progress else None,
+        )
+    except ContentError as error:
+        raise LogDamagedError(error.fault.position, error.fault.reason) from error
+
+
+def anchors_of(expect: Iterable[Anchor | str] | Anchor | str, field: str) -> list[Anchor]:
+    """Anchors given as `Anchor`s or `HASH@POSITION` texts (one, or an iterable of them)."""
+    if isinstance(expect, Anchor | str):
+        expect = [expect]
+    try:
+        items = list(expect)
+    except TypeError as error:
+        raise InvalidInputError(field, "must be a list of anchors (HASH@POSITION)") from error
+    return [
+        item if isinstance(item, Anchor) else Anchor.parse(item, f"{field}[{index}]")
+        for index, item in enumerate(items)
+    ]
+
+
 def _default_actor() -> str:
     try:
         return os.environ.get("LEDGER_ACTOR") or getpass.getuser()
@@ -765,6 +902,7 @@ def _stamped(
 
 
 __all__ = [
+    "Anchor",
     "CompensationView",
     "Ledger",
     "LedgerEvent",
@@ -775,6 +913,7 @@ __all__ = [
     "ReplayResult",
     "ReportView",
     "SourceView",
+    "anchors_of",
     "default_lock_timeout",
     "default_url",
     "open",

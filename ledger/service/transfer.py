@@ -29,13 +29,14 @@ import sqlalchemy as sa
 import structlog
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from ledger.errors import ConflictError, InvalidInputError, InvalidPayloadError
+from ledger.errors import ConflictError, InvalidInputError, InvalidPayloadError, LogTruncatedError
+from ledger.projections import queries as q
 from ledger.projections import tables as t
 from ledger.projections.projector import Projector
 from ledger.service.audit import ContentError, apply_checked
-from ledger.service.ledger import Ledger
+from ledger.service.ledger import Ledger, anchors_of
 from ledger.store.chain import GENESIS, canonical_json, encode_checked, event_hash, utc_text
-from ledger.store.record import NewEvent, StoredEvent
+from ledger.store.record import Anchor, NewEvent, StoredEvent
 from ledger.store.schema import events as events_table
 
 log = structlog.get_logger("ledger.transfer")
@@ -132,6 +133,7 @@ def import_lines(
     lines: Iterable[str],
     name: str = "<import>",
     *,
+    expect: Iterable[Anchor | str] = (),
     progress: Progress | None = None,
 ) -> ImportResult:
     """Write an export into `lg`, which must hold no event, and project it as it goes.
@@ -139,10 +141,16 @@ def import_lines(
     Every record is checked before it is committed: it must be well formed, at the next
     position, linked to the previous record's hash, carry the hash of its own content,
     recorded no later than now (and no earlier than the record before it), decode as a
-    known event, and pass the ledger's rules. Everything happens in one transaction: any
-    bad record (named as `name:line`) leaves the ledger as empty as it was.
+    known event, and pass the ledger's rules. Each anchor of `expect` (`Anchor` or
+    `"HASH@POSITION"`) must be matched: the record at its position must carry its hash.
+    Everything happens in one transaction: any bad record (named as `name:line`) or
+    unmatched anchor leaves the ledger as empty as it was.
     """
     started = time.perf_counter()
+    anchors: dict[int, list[Anchor]] = {}
+    for anchor in anchors_of(expect, "expect"):
+        anchors.setdefault(anchor.position, []).append(anchor)
+    _match(anchors.pop(0, []), GENESIS, 0, "the empty log")
     where_of: dict[int, str] = {}
     rows: dict[int, dict[str, Any]] = {}  # checked rows of the batch being gathered
     chain = _Chain(datetime.now(UTC) + CLOCK_SKEW)
@@ -151,6 +159,7 @@ def import_lines(
         for where, record in _records(lines, name):
             event = chain.check(record.stored(), where)
             rows[event.position] = _row(event, where)
+            _match(anchors.pop(event.position, []), event.hash, event.position, where)
             where_of[event.position] = where
             yield event
 
@@ -167,6 +176,9 @@ def import_lines(
             raise ConflictError(
                 f"the target ledger already holds {held} events; import needs an empty ledger"
             )
+        applied = q.checkpoint(connection)
+        if applied:  # its events are gone: keep that evidence, import elsewhere
+            raise LogTruncatedError(applied, 0)
         projector = Projector()
         projector.reset(connection)
         try:
@@ -174,6 +186,13 @@ def import_lines(
         except ContentError as error:
             where = where_of.get(error.fault.position, f"position {error.fault.position}")
             raise InvalidInputError(where, error.fault.reason) from error
+        if anchors:
+            missing = min(anchors)
+            raise InvalidInputError(
+                "expect",
+                f"the anchor {anchors[missing][0]} is at position {missing} but the import "
+                f"ends at {count}: events were removed",
+            )
         figures = connection.execute(sa.select(sa.func.count()).select_from(t.figures)).scalar()
     seconds = time.perf_counter() - started
     log.info("imported", events=count, head=count, seconds=round(seconds, 3))
@@ -215,6 +234,17 @@ class _Chain:
             )
         self.prev, self.last_recorded, self.count = event.hash, event.recorded_at, self.count + 1
         return event
+
+
+def _match(anchors: list[Anchor], digest: str, position: int, where: str) -> None:
+    """Refuse the import unless the record at an anchor's position carries its hash."""
+    for anchor in anchors:
+        if anchor.hash != digest:
+            raise InvalidInputError(
+                "expect",
+                f"{where}: position {position} has hash {digest}, not the anchored "
+                f"{anchor.hash}: not the log the anchor was taken from, or rewritten since",
+            )
 
 
 def _records(lines: Iterable[str], name: str) -> Iterator[tuple[str, ExportedEvent]]:

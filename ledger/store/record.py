@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import abc
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from ledger.errors import InvalidInputError
 
 JSONDict = dict[str, Any]
 
@@ -41,13 +44,69 @@ class StoredEvent:
     hash: str
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A position of the log and the hash it had, written `HASH@POSITION`.
+
+    Kept somewhere the database's operator cannot rewrite (a newsletter, a notary, a git
+    commit), an anchor is what a hash chain cannot be by itself: proof of how the log
+    stood. The log still has that hash at that position, or events were removed or the
+    chain rewritten. Position 0 is the empty log, whose hash is `GENESIS` (64 zeros).
+    """
+
+    hash: str
+    position: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hash, str) or not _HEX64.fullmatch(self.hash):
+            raise InvalidInputError("hash", "must be 64 lower-case hexadecimal digits (SHA-256)")
+        if isinstance(self.position, bool) or not isinstance(self.position, int):
+            raise InvalidInputError("position", "must be an integer")
+        if self.position < 0:
+            raise InvalidInputError("position", "must be 0 or more")
+
+    @classmethod
+    def parse(cls, text: str, field: str = "anchor") -> Anchor:
+        """`HASH@POSITION` (as `ledger head` prints it) → an anchor; `InvalidInputError`
+        naming `field` otherwise. Upper-case hex digits are accepted."""
+        if not isinstance(text, str):
+            raise InvalidInputError(field, f"must be text HASH@POSITION, not {type(text).__name__}")
+        digest, at, position = text.strip().rpartition("@")
+        digits = position.isascii() and position.isdigit()
+        if not at or not digits or not _HEX64.fullmatch(digest.lower()):
+            raise InvalidInputError(
+                field,
+                f"{text!r} is not an anchor: expected HASH@POSITION as `ledger head` prints it",
+            )
+        return cls(hash=digest.lower(), position=int(position))
+
+    def __str__(self) -> str:
+        return f"{self.hash}@{self.position}"
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
-    """The outcome of walking the hash chain.
+    """The outcome of a verification.
 
-    On success `ok` is True and `count`/`head_hash` describe the log. Otherwise
-    `bad_position` is the first position that does not check out and `problem` is one of
-    "content changed", "event missing", "order changed", "duplicated".
+    On success `ok` is True and `count`/`head_position`/`head_hash` describe the log;
+    `anchors` are the anchors found to hold, `content` says whether every event was also
+    checked by the ledger's rules, and `deep` whether the read model was also rebuilt and
+    found equal to the stored one. Otherwise `problem` is one of
+
+    * "content changed", "event missing", "order changed", "duplicated" — the hash chain
+      is broken at `bad_position` (the walk stopped there: `count` events checked out);
+    * "events removed" — the chain is whole but shorter than the read model or an anchor
+      shows it was: `bad_position` is the first missing position;
+    * "anchor mismatch" — the log has another hash at an anchor's position
+      (`bad_position`): it was rewritten at or before it;
+    * "content invalid" — the event at `bad_position` has a valid hash but the ledger's
+      rules refuse it (`detail` says why: an unknown type, an unknown claim, a quantity
+      that is not what the lexicon reads from its value…);
+    * "read model differs" — the stored read model is not what the log rebuilds to
+      (`detail` names the first differing table, row and column).
     """
 
     ok: bool
@@ -57,6 +116,9 @@ class VerifyResult:
     bad_position: int | None = None
     problem: str | None = None
     detail: str | None = None
+    anchors: tuple[Anchor, ...] = ()
+    content: bool = False
+    deep: bool = False
 
 
 AppendHook = Callable[[Any, Sequence[StoredEvent]], None]

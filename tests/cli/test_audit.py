@@ -10,6 +10,7 @@ import pytest
 import ledger
 from ledger.store.record import NewEvent
 from tests.cli.conftest import KILLED, Run, event_count, tamper
+from tests.tampering import forge, remove_last_events, set_best
 
 
 class TestReplay:
@@ -69,7 +70,7 @@ class TestVerify:
             )
         result = run("verify", "--db", fresh_kz)
         assert result.exit_code == 1, result.output
-        assert f"log content refused at position {forged.position}" in result.stdout
+        assert f"content invalid at position {forged.position}" in result.stdout
         assert "refers to an unknown claim 'c_nowhere'" in result.stdout
         assert run("verify", "--chain-only", "--db", fresh_kz).exit_code == 0
 
@@ -165,3 +166,147 @@ class TestExportImport:
         assert result.exit_code == 2
         assert "gap.jsonl:4: position: expected position 4, found 5" in result.stderr
         assert event_count(sqlite_url) == 0
+
+
+def anchor_of(run: Run, url: str, *args: str) -> str:
+    """The anchor `ledger head` prints for the ledger at `url`."""
+    result = run("head", "--db", url, *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+class TestHead:
+    def test_prints_the_anchor_of_the_head(self, run: Run, kz: str) -> None:
+        """`head` prints HASH@POSITION of the last event, and nothing else."""
+        shown = json.loads(run("verify", "--db", kz, "--json").stdout)
+        assert anchor_of(run, kz) == f"{shown['head_hash']}@{event_count(kz)}"
+        assert run("head", "--db", kz).stdout.count("\n") == 1
+
+    def test_at_a_position_and_as_json(self, run: Run, kz: str) -> None:
+        """`head --at 3 --json` gives the position, its hash, and the anchor text."""
+        shown = json.loads(run("head", "--db", kz, "--at", "3", "--json").stdout)
+        third = json.loads(run("export", "--db", kz).stdout.splitlines()[2])
+        assert shown == {
+            "position": 3,
+            "hash": third["hash"],
+            "anchor": f"{third['hash']}@3",
+        }
+
+    def test_a_position_beyond_the_head_is_refused(self, run: Run, kz: str) -> None:
+        """`head --at` past the last event: exit 2, saying where the log ends."""
+        result = run("head", "--db", kz, "--at", "9999")
+        assert result.exit_code == 2
+        assert f"at: the log ends at position {event_count(kz)}, before 9999" in result.stderr
+
+
+class TestIntegrity:
+    def test_an_anchor_that_holds(self, run: Run, kz: str) -> None:
+        """`verify --expect` with anchors that hold: exit 0, each anchor confirmed."""
+        first, head = anchor_of(run, kz, "--at", "1"), anchor_of(run, kz)
+        result = run("verify", "--db", kz, "--expect", first, "--expect", head)
+        assert result.exit_code == 0, result.output
+        assert "✓ anchor holds: position 1 has hash" in result.stdout
+        assert f"✓ anchor holds: position {event_count(kz)} has hash" in result.stdout
+
+    def test_a_forged_chain_fails_against_an_earlier_anchor(
+        self, run: Run, kz: str, database_url: str, tmp_path: Path
+    ) -> None:
+        """A forged export (164 made 1,640, every hash recomputed) imports and verifies on
+        its own; `verify --expect` with an anchor taken before exits 1: anchor mismatch."""
+        anchor = anchor_of(run, kz)
+        path = tmp_path / "forged.jsonl"
+        lines = forge(run("export", "--db", kz).stdout.splitlines(), "rferl-killed-164", 1640)
+        path.write_text("\n".join(lines) + "\n")
+        assert run("import", str(path), "--db", database_url).exit_code == 0
+        assert run("verify", "--db", database_url).exit_code == 0
+        shown = json.loads(run("estimate", KILLED, "--db", database_url, "--json").stdout)
+        assert shown["best"] == 1640
+        result = run("verify", "--db", database_url, "--expect", anchor)
+        assert result.exit_code == 1
+        position = event_count(kz)
+        assert f"✗ anchor mismatch at position {position} — position {position} has hash" in (
+            result.stdout
+        )
+        assert f"not the anchored {anchor.split('@')[0]}: the log was rewritten" in result.stdout
+
+    def test_removed_events_fail_verify(self, run: Run, fresh_kz: str) -> None:
+        """Events deleted from the end behind the ledger's back: `verify` exits 1 saying
+        how far the read model got and where the log ends; `replay` refuses to rebuild."""
+        applied = event_count(fresh_kz)
+        head = remove_last_events(fresh_kz, 5)
+        result = run("verify", "--db", fresh_kz)
+        assert result.exit_code == 1
+        assert (
+            f"✗ events removed at position {head + 1} — the read model has applied up to "
+            f"position {applied} but the log ends at {head}: events were removed"
+        ) in result.stdout
+        replayed = run("replay", "--db", fresh_kz)
+        assert replayed.exit_code == 1
+        assert "nothing rebuilt" in replayed.stderr
+        assert "--accept-truncation" in replayed.stderr
+        accepted = run("replay", "--db", fresh_kz, "--accept-truncation", "--no-check")
+        assert accepted.exit_code == 0, accepted.output
+        assert run("verify", "--db", fresh_kz).exit_code == 0
+
+    def test_an_edited_read_model_fails_only_the_deep_check(self, run: Run, fresh_kz: str) -> None:
+        """A best estimate overwritten in the read model shows in `figures`; plain `verify`
+        (the chain) passes, `verify --deep` exits 1 naming the figure and the field."""
+        set_best(fresh_kz, KILLED, 999_999)
+        assert "999,999" in run("figures", "--db", fresh_kz).stdout
+        assert run("verify", "--db", fresh_kz).exit_code == 0
+        result = run("verify", "--db", fresh_kz, "--deep")
+        assert result.exit_code == 1
+        assert (
+            f"✗ read model differs — estimates: figure '{KILLED}': summary.best is 999999 in "
+            "the stored read model, 164 rebuilt"
+        ) in result.stdout
+
+    def test_the_deep_check_on_an_intact_ledger(self, run: Run, kz: str) -> None:
+        """`verify --deep` on an untouched ledger: exit 0, the read model equals a rebuild."""
+        result = run("verify", "--db", kz, "--deep")
+        assert result.exit_code == 0, result.output
+        assert "✓ read model equals a rebuild from the log" in result.stdout
+        assert json.loads(run("verify", "--db", kz, "--deep", "--json").stdout)["deep"] is True
+
+    def test_a_malformed_anchor_is_refused(self, run: Run, kz: str) -> None:
+        """`--expect` that is not HASH@POS: exit 2 naming the option."""
+        result = run("verify", "--db", kz, "--expect", "nope@3")
+        assert result.exit_code == 2
+        assert "--expect: 'nope@3' is not an anchor" in result.stderr
+
+
+class TestImportAnchors:
+    def test_an_export_with_the_anchored_hashes_is_imported(
+        self, run: Run, kz: str, database_url: str, tmp_path: Path
+    ) -> None:
+        """`import --expect` writes an export whose records carry the anchored hashes."""
+        path = tmp_path / "log.jsonl"
+        path.write_text(run("export", "--db", kz).stdout)
+        anchors = [anchor_of(run, kz, "--at", "10"), anchor_of(run, kz)]
+        result = run(
+            "import",
+            str(path),
+            "--db",
+            database_url,
+            "--expect",
+            anchors[0],
+            "--expect",
+            anchors[1],
+        )
+        assert result.exit_code == 0, result.output
+        assert event_count(database_url) == event_count(kz)
+
+    def test_a_forged_export_is_refused(
+        self, run: Run, kz: str, database_url: str, tmp_path: Path
+    ) -> None:
+        """`import --expect` refuses an export that lacks the anchored hash; nothing is
+        written."""
+        anchor = anchor_of(run, kz)
+        path = tmp_path / "forged.jsonl"
+        lines = forge(run("export", "--db", kz).stdout.splitlines(), "rferl-killed-164", 1640)
+        path.write_text("\n".join(lines) + "\n")
+        result = run("import", str(path), "--db", database_url, "--expect", anchor)
+        assert result.exit_code == 2
+        position = event_count(kz)
+        assert f"expect: {path}:{position}: position {position} has hash" in result.stderr
+        assert event_count(database_url) == 0

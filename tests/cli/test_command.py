@@ -35,6 +35,7 @@ COMMANDS = [
     "diff",
     "plot",
     "replay",
+    "head",
     "verify",
     "export",
     "import",

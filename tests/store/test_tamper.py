@@ -8,6 +8,7 @@ that does not check out, and what is wrong there.
 
 from __future__ import annotations
 
+import itertools
 import string
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.store.chain import GENESIS
 from ledger.store.record import NewEvent
 from ledger.store.schema import events
 from ledger.store.sql import SQLStore
@@ -135,6 +137,16 @@ def delete_and_renumber(store: SQLStore, position: int, head: int) -> tuple[int,
     return position, "event missing"
 
 
+def delete_renumber_and_relink(store: SQLStore, position: int, head: int) -> tuple[int, str]:
+    """Delete an event, move every later one down, and point the event that now follows
+    the gap at the hash before it: positions and links look whole. The relinked event's
+    own hash covers its old `prev_hash`, so it no longer matches: "content changed"."""
+    delete_and_renumber(store, position, head)
+    before = row(store, position - 1)["hash"] if position > 1 else GENESIS
+    update(store, position, prev_hash=before)
+    return position, "content changed"
+
+
 def swap(store: SQLStore, first: int, second: int) -> tuple[int, str]:
     """Exchange the content (every column but the position) of two rows."""
     a, b = row(store, first), row(store, second)
@@ -175,6 +187,9 @@ TAMPERINGS: dict[str, Tampering] = {
         store, data.draw(st.integers(1, head - 1), label="at")
     ),
     "delete and renumber": lambda store, head, data: delete_and_renumber(
+        store, data.draw(st.integers(1, head - 1), label="at"), head
+    ),
+    "delete, renumber and relink": lambda store, head, data: delete_renumber_and_relink(
         store, data.draw(st.integers(1, head - 1), label="at"), head
     ),
     "swap two events": lambda store, head, data: swap(
@@ -260,6 +275,16 @@ class TestTamperingIsLocated:
         delete_and_renumber(store, position, 5)
         assert [r["position"] for r in table_rows(store)] == [1, 2, 3, 4]
         self.assert_reported(store, position, "event missing")
+
+    @pytest.mark.parametrize("position", [1, 3])
+    def test_deleted_renumbered_and_relinked(self, store: SQLStore, position: int) -> None:
+        """A deletion hidden by renumbering and relinking `prev_hash` is "content changed"
+        at the relinked event: its hash covers the link it had."""
+        delete_renumber_and_relink(store, position, 5)
+        rows = table_rows(store)
+        assert [r["position"] for r in rows] == [1, 2, 3, 4]
+        assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(rows))
+        self.assert_reported(store, position, "content changed")
 
     @pytest.mark.parametrize(("first", "second"), [(2, 3), (1, 5), (4, 2)])
     def test_swapped_events(self, store: SQLStore, first: int, second: int) -> None:

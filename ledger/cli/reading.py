@@ -169,17 +169,34 @@ def estimate(
 
 
 @app.command(rich_help_panel="Read")
-def history(figure: FigureArg, db: Db = None, json: Json = False) -> None:
-    """Every change of a figure's estimate, each with its cause.
+def history(
+    figure: FigureArg,
+    db: Db = None,
+    after: Annotated[
+        int | None,
+        typer.Option("--after", metavar="POS", min=0, help="Only changes after this position."),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", metavar="N", min=1, help="At most N changes (a page)."),
+    ] = None,
+    json: Json = False,
+) -> None:
+    """Every change of a figure's estimate, each with its causes.
 
     Low, best, high, status and support, before and after; when the change was
-    recorded, the event that caused it, its source and its reason."""
+    recorded, every event that caused it, its source and its reason, and which claim set
+    low, best and high. --limit N pages through a long history: the next page is
+    --after the last position shown."""
     with opened(db) as lg:
-        changes = lg.history(figure)
+        changes = lg.history(figure, after=after, limit=limit)
     if json:
         render.emit(changes)
-    else:
-        stdout().print(render.history_table(changes, title=f"History of {figure}"))
+        return
+    stdout().print(render.history_table(changes, title=f"History of {figure}"))
+    if limit is not None and len(changes) == limit:
+        more = f"ledger history {figure} --after {changes[-1].position} --limit {limit}"
+        stdout().print(Text(f"more: {more}", style="dim"))
 
 
 @app.command(rich_help_panel="Read")

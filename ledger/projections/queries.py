@@ -179,13 +179,20 @@ def last_change(connection: Connection, key: str, position: int) -> EventRef | N
     return EstimateChange.model_validate_json(text).cause.event if text else None
 
 
-def history(connection: Connection, key: str) -> list[EstimateChange]:
-    """Every change of a figure's estimate, oldest first."""
+def history(
+    connection: Connection, key: str, *, after: int | None = None, limit: int | None = None
+) -> list[EstimateChange]:
+    """The changes of a figure's estimate, oldest first: those after position `after`, at
+    most `limit` (one range scan of the (figure, position) index: a keyset page)."""
     query = (
         sa.select(t.estimate_history.c.entry)
         .where(t.estimate_history.c.figure == key)
         .order_by(t.estimate_history.c.position)
     )
+    if after is not None:
+        query = query.where(t.estimate_history.c.position > after)
+    if limit is not None:
+        query = query.limit(limit)
     return [
         EstimateChange.model_validate_json(text) for text in connection.execute(query).scalars()
     ]

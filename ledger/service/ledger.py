@@ -429,12 +429,20 @@ class Ledger:
             fresh = self._projector.compute(connection, figure, claims_at)
         return _stamped(fresh, changed_by, position)
 
-    def history(self, figure: str) -> list[EstimateChange]:
-        """Every change of a figure's estimate, each with before, after and its cause."""
+    def history(
+        self, figure: str, *, after: int | None = None, limit: int | None = None
+    ) -> list[EstimateChange]:
+        """The changes of a figure's estimate, oldest first, each with before, after and its
+        causes: all of them, or (keyset pages) the first `limit` after position `after`.
+        The next page starts after the last entry's `position`."""
         inputs.text(figure, "figure")
+        if after is not None:
+            after = inputs.position(after, "after")
+        if limit is not None and inputs.position(limit, "limit") == 0:
+            raise InvalidInputError("limit", "must be 1 or more")
         with self.store.transaction() as connection:
             self._need_figure(connection, figure)
-            return q.history(connection, figure)
+            return q.history(connection, figure, after=after, limit=limit)
 
     def figures(self) -> list[Figure]:
         """Every defined figure."""

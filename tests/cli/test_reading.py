@@ -148,6 +148,20 @@ class TestHistory:
         assert last["after"]["low_by"] == "rferl-killed-164"
 
 
+class TestHistoryPages:
+    def test_limit_and_after_page_through_the_history(self, run: Run, kz: str) -> None:
+        """`history --limit 2` shows two changes and how to ask for the next page."""
+        first = _json(run, "history", KILLED, "--limit", "2", "--db", kz)
+        assert isinstance(first, list)
+        assert len(first) == 2
+        table = run("history", KILLED, "--limit", "2", "--db", kz)
+        assert f"--after {first[-1]['position']} --limit 2" in table.stdout
+        rest = _json(run, "history", KILLED, "--after", str(first[-1]["position"]), "--db", kz)
+        whole = _json(run, "history", KILLED, "--db", kz)
+        assert isinstance(rest, list)
+        assert first + rest == whole
+
+
 class TestDiff:
     def test_between_two_positions(self, run: Run, kz: str) -> None:
         """`diff --from P1 --to P2` names the claims that changed and the events between."""

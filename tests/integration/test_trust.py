@@ -248,3 +248,28 @@ class TestHistoryNamesEveryCause:
             EstimateStatus.SINGLE_ORIGIN,
             EstimateStatus.CONSISTENT,
         )
+
+
+class TestHistoryPages:
+    def test_keyset_pages_cover_the_history_once_in_order(self, quake: ledger.Ledger) -> None:
+        """Pages of `limit` entries, each starting after the last position of the one
+        before, give the whole history, nothing twice and nothing missed."""
+        for hour, value in enumerate(("16", "34", "912", "2,379", "2,975"), start=1):
+            report(quake, value, hour=hour)
+        whole = quake.history(QUAKE)
+
+        pages, after = [], None
+        while page := quake.history(QUAKE, after=after, limit=2):
+            pages.append(page)
+            after = page[-1].position
+
+        assert [len(page) for page in pages] == [2, 2, 2]
+        assert [entry for page in pages for entry in page] == whole
+
+    @pytest.mark.parametrize(("after", "limit"), [(-1, None), (None, 0), ("5", None)])
+    def test_a_bad_page_is_refused_naming_the_field(
+        self, quake: ledger.Ledger, after: object, limit: object
+    ) -> None:
+        """A negative `after`, a zero `limit` or a string position is an InvalidInputError."""
+        with pytest.raises(ledger.InvalidInputError):
+            quake.history(QUAKE, after=after, limit=limit)  # type: ignore[arg-type]

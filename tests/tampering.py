@@ -8,6 +8,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -61,14 +62,21 @@ def set_best(url: str, figure: str, best: int) -> None:
 def forge(lines: list[str], claim_id: str, number: int) -> list[str]:
     """An export in which the claim `claim_id` says "at least `number`", with every hash
     from there on recomputed: a chain that verifies, telling another story."""
-    forged, prev = [], GENESIS
-    for line in lines:
-        record = json.loads(line)
+    records = [json.loads(line) for line in lines]
+    for record in records:
         payload = record["payload"]
         if payload.get("claim_id") == claim_id and "quantity" in payload:
             written = f"at least {number:,}"
             payload["value"] = payload["quantity"]["text"] = written
             payload["quantity"]["low"] = payload["quantity"]["number"] = number
+    return rehashed(records)
+
+
+def rehashed(records: list[dict[str, Any]]) -> list[str]:
+    """Export records (edited or not) with every hash recomputed and relinked, as lines: a
+    self-consistent chain."""
+    lines, prev = [], GENESIS
+    for record in records:
         record["prev_hash"] = prev
         record["hash"] = prev = event_hash(
             prev,
@@ -77,12 +85,12 @@ def forge(lines: list[str], claim_id: str, number: int) -> list[str]:
             stream_version=record["stream_version"],
             type=record["type"],
             schema_version=record["schema_version"],
-            payload_text=canonical_json(payload),
+            payload_text=canonical_json(record["payload"]),
             metadata_text=canonical_json(record["metadata"]),
             recorded_at=_utc(record["recorded_at"]),
         )
-        forged.append(canonical_json(record))
-    return forged
+        lines.append(canonical_json(record))
+    return lines
 
 
 def _utc(text: str) -> datetime:

@@ -6,7 +6,6 @@ record the same way before it commits anything."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,8 +14,8 @@ import pytest
 
 import ledger
 from ledger.service.transfer import export_lines, import_lines
-from ledger.store.chain import GENESIS, encode_checked, event_hash
 from ledger.store.record import NewEvent
+from tests.tampering import rehashed
 
 KILLED = "kz-unrest-2022/killed/kazakhstan"
 
@@ -91,36 +90,6 @@ class TestOneBadRow:
         assert seeded.head() == position
 
 
-def rehashed(lines: list[str]) -> list[str]:
-    """An export with every hash recomputed and relinked: a self-consistent forgery."""
-    out, prev = [], GENESIS
-    for line in lines:
-        record = json.loads(line)
-        new = NewEvent(
-            stream_id=record["stream_id"],
-            type=record["type"],
-            payload=record["payload"],
-            schema_version=record["schema_version"],
-            event_id=uuid.UUID(record["event_id"]),
-            metadata=record["metadata"],
-        )
-        payload_text, metadata_text = encode_checked(new)
-        record["prev_hash"] = prev
-        record["hash"] = prev = event_hash(
-            prev,
-            event_id=record["event_id"],
-            stream_id=record["stream_id"],
-            stream_version=record["stream_version"],
-            type=record["type"],
-            schema_version=record["schema_version"],
-            payload_text=payload_text,
-            metadata_text=metadata_text,
-            recorded_at=datetime.fromisoformat(record["recorded_at"]),
-        )
-        out.append(json.dumps(record))
-    return out
-
-
 class TestImportChecksEveryRecord:
     def test_a_forged_quantity_under_its_text_is_refused_and_nothing_written(
         self, seeded: ledger.Ledger, lg_empty: ledger.Ledger
@@ -134,7 +103,7 @@ class TestImportChecksEveryRecord:
         lines[number] = json.dumps(record)
 
         with pytest.raises(ledger.InvalidInputError) as caught:
-            import_lines(lg_empty, rehashed(lines), "forged.jsonl")
+            import_lines(lg_empty, rehashed([json.loads(line) for line in lines]), "forged.jsonl")
 
         assert caught.value.field == f"forged.jsonl:{number + 1}"
         assert "quantity is not what the lexicon reads" in caught.value.reason
@@ -152,7 +121,7 @@ class TestImportChecksEveryRecord:
         lines[-1] = json.dumps(record)
 
         with pytest.raises(ledger.InvalidInputError, match="refers to an unknown claim"):
-            import_lines(lg_empty, rehashed(lines), "late.jsonl")
+            import_lines(lg_empty, rehashed([json.loads(line) for line in lines]), "late.jsonl")
 
         assert lg_empty.head() == 0
         with ledger.open(lg_empty.url) as reopened:
@@ -169,7 +138,7 @@ class TestImportChecksEveryRecord:
         lines[-1] = json.dumps(record)
 
         with pytest.raises(ledger.InvalidInputError, match="is in the future"):
-            import_lines(lg_empty, rehashed(lines), "future.jsonl")
+            import_lines(lg_empty, rehashed([json.loads(line) for line in lines]), "future.jsonl")
         assert lg_empty.head() == 0
 
     def test_a_clean_export_imports_with_the_same_head_and_estimates(

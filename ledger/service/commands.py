@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ledger.domain.events import ClaimAsserted, Event, ReportFiled
 from ledger.domain.model import Claim, Report
@@ -24,13 +24,17 @@ def compensation_fields(
     return {"by": by, "reason": reason.strip(), "evidence": evidence, "published_at": published_at}
 
 
-def validated(model: type[Claim], prefix: str, **fields: Any) -> Claim:
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], prefix: str, **fields: Any) -> Model:
+    """`model(**fields)`, or an `InvalidInputError` naming the first bad field."""
     try:
         return model(**fields)
     except ValidationError as error:
         first = error.errors()[0]
         field = prefix + ".".join(str(p) for p in first["loc"])
-        raise InvalidInputError(field or "claim", first["msg"]) from error
+        raise InvalidInputError(field or model.__name__.lower(), first["msg"]) from error
 
 
 def report_events(report: Report, prefix: str) -> list[Event]:

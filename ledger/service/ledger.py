@@ -29,7 +29,7 @@ from ledger.domain.events import (
     SourceRegistered,
 )
 from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
-from ledger.domain.values import end_of, new_claim_id, require_aware
+from ledger.domain.values import end_of, new_claim_id, require_aware, require_position
 from ledger.errors import (
     AlreadyExistsError,
     ConcurrencyError,
@@ -130,8 +130,8 @@ class Ledger:
         notes: str | None = None,
     ) -> Source:
         """Register an actor that asserts or relays figures."""
-        source = Source(
-            source_id=source_id, name=name, kind=SourceKind(kind), parent=parent, notes=notes
+        source = validated(
+            Source, "", source_id=source_id, name=name, kind=kind, parent=parent, notes=notes
         )
         self._append([SourceRegistered(**source.model_dump())], expect_new=f"source:{source_id}")
         return source
@@ -146,8 +146,8 @@ class Ledger:
         description: str | None = None,
     ) -> Figure:
         """Define what is counted: `event/measure/place`, its unit, cumulative or level."""
-        defined = Figure(
-            figure=figure, unit=unit, kind=FigureKind(kind), parent=parent, description=description
+        defined = validated(
+            Figure, "", figure=figure, unit=unit, kind=kind, parent=parent, description=description
         )
         self._append([FigureDefined(**defined.model_dump())], expect_new=f"figure:{figure}")
         return defined
@@ -352,8 +352,7 @@ class Ledger:
             changed_by: EventRef | None
             claims_at: ClaimsAt | None = None
             if at_position is not None:
-                if at_position < 0:
-                    raise InvalidInputError("at_position", "must be 0 or more")
+                require_position(at_position, "at_position")
                 position = at_position = min(at_position, head)
 
                 def claims_at(key: str) -> list[ClaimView]:
@@ -422,6 +421,10 @@ class Ledger:
 
     def events(self, after: int = 0) -> Iterator[LedgerEvent]:
         """Every event after a position, decoded, lazily."""
+        require_position(after, "after")
+        return self._events(after)
+
+    def _events(self, after: int) -> Iterator[LedgerEvent]:
         for stored in self.store.read_all(after):
             yield _ledger_event(stored)
 

@@ -8,7 +8,7 @@ import getpass
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -56,7 +56,7 @@ from ledger.service.results import (
     RecordedReport,
     ReplayResult,
 )
-from ledger.store.record import StoredEvent, VerifyResult
+from ledger.store.record import NewEvent, StoredEvent, VerifyResult
 from ledger.store.sql import SQLStore, rows_after
 
 log = structlog.get_logger("ledger")
@@ -163,35 +163,57 @@ class Ledger:
             prefix = f"reports[{index}]." if len(reports) > 1 else ""
             events.extend(report_events(report, prefix))
         stored = self._append(events)
-        results, cursor = [], 0
-        for report in reports:
-            size = 1 + len(report.claims)
-            pairs = list(
-                zip(stored[cursor : cursor + size], events[cursor : cursor + size], strict=True)
-            )
-            cursor += size
-            claims = tuple(
-                RecordedClaim(
-                    claim_id=e.claim_id,
-                    figure=e.figure,
-                    value=e.value,
-                    quantity=e.quantity,
-                    position=s.position,
-                )
-                for s, e in pairs
-                if isinstance(e, ClaimAsserted)
-            )
-            results.append(
-                RecordedReport(
-                    report_id=report.report_id,
-                    outlet=report.outlet,
-                    published_at=report.published_at,
-                    claims=claims,
-                    first_position=pairs[0][0].position,
-                    last_position=pairs[-1][0].position,
-                )
-            )
-        return results
+        return _recorded_reports(reports, stored, events)
+
+    def append_report_stream(
+        self,
+        reports: Iterable[Report],
+        *,
+        recorded: Callable[[RecordedReport], None] | None = None,
+        chunk_size: int = 1000,
+    ) -> int:
+        """Record reports from any iterable — a generator reading a large file — in ONE
+        transaction, all of them or none, holding only `chunk_size` reports at a time.
+
+        Each chunk is a batch of its own in the read model (an estimate's history moves
+        chunk by chunk; all chunks commit together, under one correlation id). `recorded`
+        is called with each report as it is written, before the commit: a caller that
+        shows them must wait for this to return. Errors name a report by its index in
+        the stream (`reports[41].claims[0].value`). Returns how many reports were recorded.
+        """
+        correlation_id = self.correlation_id or str(uuid.uuid4())
+        current: list[tuple[Report, list[Event]]] = []
+        count = 0
+
+        def chunks() -> Iterator[list[NewEvent]]:
+            pending: list[tuple[Report, list[Event]]] = []
+            for index, report in enumerate(reports):
+                pending.append((report, report_events(report, f"reports[{index}].")))
+                if len(pending) >= chunk_size:
+                    current[:] = pending
+                    yield self._records(current, correlation_id)
+                    pending = []
+            if pending:
+                current[:] = pending
+                yield self._records(current, correlation_id)
+
+        def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
+            nonlocal count
+            events = [event for _, events in current for event in events]
+            self._projector.handle(connection, list(zip(stored, events, strict=True)))
+            count += len(current)
+            if recorded is not None:
+                for result in _recorded_reports([r for r, _ in current], stored, events):
+                    recorded(result)
+
+        self.store.append_chunks(chunks(), on_append=project)
+        return count
+
+    def _records(
+        self, reports: list[tuple[Report, list[Event]]], correlation_id: str
+    ) -> list[NewEvent]:
+        metadata = self._metadata(correlation_id)
+        return [to_new_event(event, metadata) for _, events in reports for event in events]
 
     def retract(
         self,
@@ -512,13 +534,7 @@ class Ledger:
     def _append(
         self, events: Sequence[Event], *, expect_new: str | None = None
     ) -> list[StoredEvent]:
-        batch = str(uuid.uuid4())
-        metadata = {
-            "actor": self.actor,
-            "batch": batch,
-            "correlation_id": self.correlation_id or batch,
-            "causation_id": self.causation_id,
-        }
+        metadata = self._metadata(self.correlation_id)
         records = [to_new_event(event, metadata) for event in events]
 
         def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
@@ -530,6 +546,16 @@ class Ledger:
         except ConcurrencyError as error:
             kind, _, key = error.stream_id.partition(":")
             raise AlreadyExistsError(kind, key) from error
+
+    def _metadata(self, correlation_id: str | None) -> dict[str, Any]:
+        """The metadata of one batch: who acts, the batch id, correlation and causation."""
+        batch = str(uuid.uuid4())
+        return {
+            "actor": self.actor,
+            "batch": batch,
+            "correlation_id": correlation_id or batch,
+            "causation_id": self.causation_id,
+        }
 
     def _need_figure(self, connection: Any, figure: str) -> None:
         if q.figure(connection, figure) is None:
@@ -571,6 +597,41 @@ def _ledger_event(stored: StoredEvent) -> LedgerEvent:
         hash=stored.hash,
         event=from_stored(stored),
     )
+
+
+def _recorded_reports(
+    reports: Sequence[Report], stored: Sequence[StoredEvent], events: Sequence[Event]
+) -> list[RecordedReport]:
+    """What was recorded of each report: its positions and its claims' quantities."""
+    results, cursor = [], 0
+    for report in reports:
+        size = 1 + len(report.claims)
+        pairs = list(
+            zip(stored[cursor : cursor + size], events[cursor : cursor + size], strict=True)
+        )
+        cursor += size
+        claims = tuple(
+            RecordedClaim(
+                claim_id=e.claim_id,
+                figure=e.figure,
+                value=e.value,
+                quantity=e.quantity,
+                position=s.position,
+            )
+            for s, e in pairs
+            if isinstance(e, ClaimAsserted)
+        )
+        results.append(
+            RecordedReport(
+                report_id=report.report_id,
+                outlet=report.outlet,
+                published_at=report.published_at,
+                claims=claims,
+                first_position=pairs[0][0].position,
+                last_position=pairs[-1][0].position,
+            )
+        )
+    return results
 
 
 def _stamped(

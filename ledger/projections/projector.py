@@ -454,8 +454,9 @@ class Projector:
         before: dict[str, EstimateSummary | None] = {}
         fresh: dict[str, EstimateSummary] = {}
         pending = set(causes)
+        depths = {key: self._depth(sql, key) for key in pending}  # once each, not per pick
         while pending:
-            key = max(pending, key=lambda k: (self._depth(sql, k), k))
+            key = max(pending, key=lambda k: (depths[k], k))
             pending.discard(key)
             before[key] = memory.summary(sql, key)
             fresh[key] = after = self._headline(sql, key, fresh)
@@ -465,6 +466,7 @@ class Projector:
             if parent is not None and _nests(figure, parent) and _moved(before[key], after, "low"):
                 causes[parent.figure] = _merged(causes.get(parent.figure, []), causes[key])
                 pending.add(parent.figure)
+                depths.setdefault(parent.figure, self._depth(sql, parent.figure))
         for key in [k for k in fresh if _moved(before[k], fresh[k], "high")]:
             parent = memory.figure(sql, key)
             for child in memory.children(sql, key):

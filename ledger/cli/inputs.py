@@ -138,13 +138,24 @@ class Lines(_Located):
         self._counted = False
 
     def reports(self) -> Iterator[Report]:
-        """Each line's report, in order; the first pass notes the line of each."""
-        record = not self._counted
+        """Each line's report, in order; the first pass notes the line of each, a later
+        pass refuses a file whose reports moved since (it changed while being read)."""
+        first = not self._counted
+        index = -1
         for index, (number, text) in enumerate(self._lines()):
-            if record:
+            if first:
                 self._numbers.append(number)
+            elif index >= len(self._numbers) or self._numbers[index] != number:
+                raise self._changed(number)
             yield self._validated(index, load_json(text, self.name, number))
+        if not first and index + 1 != len(self._numbers):
+            raise self._changed(self._numbers[-1])
         self._counted = True
+
+    def _changed(self, number: int) -> InvalidInputError:
+        return InvalidInputError(
+            f"{self.name}:{number}", "the file changed while it was being read; append it again"
+        )
 
     def _lines(self) -> Iterator[tuple[int, str]]:
         self._handle.seek(0)

@@ -360,3 +360,22 @@ class TestAppendMemory:
         small = _peak_kib(fresh_kz, _jsonl(tmp_path / "small.jsonl", 1000, 0), tmp_path / "a")
         large = _peak_kib(fresh_kz, _jsonl(tmp_path / "large.jsonl", 6000, 1000), tmp_path / "b")
         assert large - small < 40 * 1024, (small, large)
+
+
+class TestAppendChangingFile:
+    def test_a_file_that_grows_between_the_passes_is_refused(self, tmp_path: Path) -> None:
+        """JSON Lines read a second time with a report more than the first time (someone
+        appended to it meanwhile) is refused at the new line, not written half-checked."""
+        path = tmp_path / "growing.jsonl"
+        path.write_text(json.dumps(REPORT) + "\n")
+        source = inputs.open_reports(str(path))
+        try:
+            assert len(list(source.reports())) == 1
+            with path.open("a") as file:
+                file.write(json.dumps(_report(report_id="late")) + "\n")
+            with pytest.raises(
+                ledger.InvalidInputError, match=r"growing.jsonl:2: the file changed"
+            ):
+                list(source.reports())
+        finally:
+            source.close()

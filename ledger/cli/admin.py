@@ -324,15 +324,16 @@ def import_(
         raise typer.Exit(CHECK_FAILED)
 
 
-def _lines(file: str) -> tuple[Iterator[str], str]:
+def _lines(file: str) -> tuple[Iterator[bytes], str]:
+    """The lines of the export as bytes: `import_lines` decodes each, naming a bad one."""
     if file == "-":
-        return iter(sys.stdin), "<stdin>"
+        return iter(sys.stdin.buffer), "<stdin>"
     path = Path(file)
     if not path.is_file():
         raise UserError(f"{file}: no such file")
 
-    def read() -> Iterator[str]:
-        with path.open(encoding="utf-8") as handle:
+    def read() -> Iterator[bytes]:
+        with path.open("rb") as handle:
             yield from handle
 
     return read(), file

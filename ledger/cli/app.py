@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
 from ledger.errors import (
@@ -46,6 +47,20 @@ def stdout() -> Console:
 def stderr() -> Console:
     """A console on the current standard error."""
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def progress_bar() -> Progress:
+    """A progress bar on stderr, shown only to a person at a terminal."""
+    console = stderr()
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_interactive,
+    )
 
 
 def message_of(error: BaseException) -> tuple[str, int]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import tempfile
+import textwrap
+from json import dumps
+from typing import Annotated, TextIO
 
 import typer
 
 from ledger.cli import render
-from ledger.cli.app import app, stdout
-from ledger.cli.inputs import append_file, check_references, read_reports
+from ledger.cli.app import app, progress_bar, stdout
+from ledger.cli.inputs import check_reports, open_reports, write_reports
 from ledger.cli.options import Db, Json, opened, parse_day, parse_time
 from ledger.domain.model import FigureKind, SourceKind
-from ledger.service.ledger import RecordedEvent
+from ledger.service.ledger import RecordedEvent, RecordedReport
 
 By = Annotated[
     str,
@@ -56,30 +59,63 @@ def append(
     A report: outlet, published_at (with a zone), optional title, url, channel,
     content_hash, report_id, and claims, each with figure, value as written ("at least
     5,969"), as_of, origin, and optionally quote, derived_from, claim_id, note."""
-    batch = read_reports(file)
-    with opened(db) as lg:
-        check_references(lg, batch)
-        recorded = append_file(lg, batch)
+    source = open_reports(file)
+    try:
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+            with opened(db) as lg, progress_bar() as bar:
+                checking = bar.add_task("checking", total=None)
+                batch = check_reports(lg, source, lambda done: bar.update(checking, completed=done))
+                writing = bar.add_task("writing", total=batch.count)
+
+                def keep(report: RecordedReport) -> None:
+                    spool.write(report.model_dump_json() + "\n")
+
+                write_reports(
+                    lg,
+                    batch,
+                    recorded=keep,
+                    progress=lambda done: bar.update(writing, completed=done),
+                )
+            spool.seek(0)
+            _show_recorded(spool, json)
+    finally:
+        source.close()
+
+
+def _show_recorded(spool: TextIO, json: bool) -> None:
+    """Print what was recorded, read back one report at a time from `spool` (written
+    during the transaction, shown only once it committed)."""
+    reports = (RecordedReport.model_validate_json(line) for line in spool)
     if json:
-        render.emit(recorded)
+        first = True
+        typer.echo("[", nl=False)
+        for report in reports:
+            item = dumps(render.plain(report), indent=2, ensure_ascii=False)
+            typer.echo(("\n" if first else ",\n") + textwrap.indent(item, "  "), nl=False)
+            first = False
+        typer.echo("\n]")
         return
     out = stdout()
-    for report in recorded:
-        out.print(
+    count = claims = 0
+    lines: list[str] = []
+    for report in reports:
+        lines.append(
             f"#{report.first_position}–{report.last_position} report "
             f"{render.markup(report.report_id)} ({render.markup(report.outlet)}, published "
             f"{render.moment(report.published_at)})"
         )
         for claim in report.claims:
             span = render.interval(claim.quantity.low, claim.quantity.high)
-            out.print(
+            lines.append(
                 f"  {render.markup(claim.claim_id)}: {render.markup(claim.figure)} "
                 f"“{render.markup(claim.value)}” → {span}"
             )
-    claims = sum(len(report.claims) for report in recorded)
-    out.print(
-        f"recorded {render.plural(len(recorded), 'report')} with {render.plural(claims, 'claim')}"
-    )
+        count, claims = count + 1, claims + len(report.claims)
+        if len(lines) >= 500:  # one print per few hundred lines: Rich's cost is per call
+            out.print("\n".join(lines), soft_wrap=True)
+            lines = []
+    lines.append(f"recorded {render.plural(count, 'report')} with {render.plural(claims, 'claim')}")
+    out.print("\n".join(lines), soft_wrap=True)
 
 
 @app.command("register-source", rich_help_panel="Record")

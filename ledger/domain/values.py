@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 from ledger.errors import InvalidInputError
 
@@ -50,9 +51,54 @@ def number_to_json(value: Decimal) -> int | float:
 Number = Annotated[Decimal, PlainSerializer(number_to_json, when_used="json")]
 
 
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+"""The ledger's window of time: an instant it records or is asked about lies between these,
+a day clear of the calendar's ends, so that it can be shown in any zone and turned into
+UTC without overflowing (year 9999 at -05:00 is past the end of the calendar in UTC)."""
+
+_NUMERIC = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+_ZONE_HINT = "e.g. 2022-01-09T12:00:00Z or +06:00"
+
+
+def _not_a_number(value: Any) -> Any:
+    """Times are ISO 8601 text or date/datetime objects; a number (or text of one) is
+    refused, never read as seconds since 1970."""
+    if isinstance(value, bool | int | float | Decimal) or (
+        isinstance(value, str) and _NUMERIC.fullmatch(value)
+    ):
+        raise _invalid(
+            "time_not_text",
+            f"a time is ISO 8601 text with a zone ({_ZONE_HINT}), not a number: {value!r}",
+        )
+    return value
+
+
+def within_window(value: datetime) -> str | None:
+    """Why an aware time lies outside the ledger's window (`EARLIEST`–`LATEST`), or None."""
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        return (
+            f"{value.isoformat()} is outside the ledger's window of time "
+            "(0001-01-02 to 9999-12-30 in UTC)"
+        )
+    return None
+
+
+def _invalid(kind: str, message: str) -> PydanticCustomError:
+    """A validation error whose message reads as given (no "Value error, " before it)."""
+    return PydanticCustomError(kind, message)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("a time zone is required (e.g. 2022-01-09T12:00:00Z or +06:00)")
+        raise _invalid("time_without_zone", f"a time zone is required ({_ZONE_HINT})")
+    problem = within_window(value)
+    if problem is not None:
+        raise _invalid("time_outside_window", problem)
     return value
 
 
@@ -62,10 +108,11 @@ def _date_or_aware(value: Any) -> Any:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-"""A datetime with a zone; naive datetimes are rejected, never assumed UTC."""
+AwareDatetime = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(_aware)]
+"""A datetime with a zone, within the ledger's window; naive datetimes are rejected, never
+assumed UTC, and numbers are never read as Unix times."""
 
-AsOf = Annotated[date | datetime, AfterValidator(_date_or_aware)]
+AsOf = Annotated[date | datetime, BeforeValidator(_not_a_number), AfterValidator(_date_or_aware)]
 """The time a figure refers to: a calendar date, or an aware datetime when known."""
 
 
@@ -94,12 +141,30 @@ def end_of(day: date | datetime) -> datetime:
 def _require_aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(field, "a time zone is required; naive datetimes are ambiguous")
+    problem = within_window(value)
+    if problem is not None:
+        raise InvalidInputError(field, problem)
     return value
 
 
 def require_aware(value: datetime, field: str) -> datetime:
-    """`value` unchanged, or an `InvalidInputError` naming `field` when it has no zone."""
+    """`value` unchanged, or an `InvalidInputError` naming `field` when it has no zone or
+    lies outside the ledger's window of time."""
     return _require_aware(value, field)
+
+
+MAX_POSITION = 2**63 - 1
+"""The largest position a store can hold (a signed 64-bit integer)."""
+
+
+def require_position(value: Any, field: str) -> int:
+    """`value` as a log position (an int from 0 to `MAX_POSITION`), or an
+    `InvalidInputError` naming `field`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError(field, f"must be a whole number, not {type(value).__name__}")
+    if not 0 <= value <= MAX_POSITION:
+        raise InvalidInputError(field, f"must be from 0 to {MAX_POSITION}")
+    return value
 
 
 def strip_text(value: Any) -> Any:

@@ -29,8 +29,22 @@ def checkpoint(connection: Connection) -> int:
     return int(connection.execute(query).scalar() or 0)
 
 
+def storable(key: str) -> bool:
+    """Whether a key could have been stored: text without NUL characters or lone
+    surrogates (neither database accepts them, so no such key can be found)."""
+    if "\x00" in key:
+        return False
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def source(connection: Connection, source_id: str) -> Source | None:
     """One registered source."""
+    if not storable(source_id):
+        return None
     row = connection.execute(sa.select(t.sources).where(t.sources.c.source_id == source_id)).first()
     return _source(row) if row else None
 
@@ -53,6 +67,8 @@ def _source(row: sa.Row[object]) -> Source:
 
 def figure(connection: Connection, key: str) -> Figure | None:
     """One defined figure."""
+    if not storable(key):
+        return None
     row = connection.execute(sa.select(t.figures).where(t.figures.c.figure == key)).first()
     return _figure(row) if row else None
 
@@ -85,6 +101,8 @@ def figure_info(item: Figure) -> FigureInfo:
 
 def claim(connection: Connection, claim_id: str) -> ClaimView | None:
     """A claim as it stands now."""
+    if not storable(claim_id):
+        return None
     query = sa.select(t.claims.c.current).where(t.claims.c.claim_id == claim_id)
     text = connection.execute(query).scalar()
     return ClaimView.model_validate_json(text) if text else None
@@ -205,6 +223,8 @@ def head_position(connection: Connection) -> int:
 
 def reports_exists(connection: Connection, report_id: str) -> bool:
     """Whether a report with this id was filed."""
+    if not storable(report_id):
+        return False
     query = sa.select(t.reports.c.report_id).where(t.reports.c.report_id == report_id)
     return connection.execute(query).first() is not None
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ledger.domain.values import MAX_POSITION
 from ledger.errors import InvalidInputError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -51,11 +52,13 @@ def reason(value: object, field: str = "reason") -> str:
 
 
 def position(value: object, field: str) -> int:
-    """A ledger position: a whole number, 0 or more (`True` is not a position)."""
+    """A ledger position: a whole number from 0 to `MAX_POSITION` (`True` is not one)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidInputError(field, f"expected a position (an integer), got {_kind(value)}")
     if value < 0:
         raise InvalidInputError(field, "must be 0 or more")
+    if value > MAX_POSITION:
+        raise InvalidInputError(field, f"must be at most {MAX_POSITION}")
     return value
 
 

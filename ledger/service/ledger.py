@@ -63,7 +63,7 @@ from ledger.service.results import (
     SourceView,
 )
 from ledger.store.chain import GENESIS
-from ledger.store.record import Anchor, StoredEvent, VerifyResult
+from ledger.store.record import Anchor, NewEvent, StoredEvent, VerifyResult
 from ledger.store.sql import DEFAULT_LOCK_TIMEOUT, SQLStore, masked, rows_after
 
 log = structlog.get_logger("ledger")
@@ -198,35 +198,57 @@ class Ledger:
             inputs.instance(report, Report, prefix.rstrip(".") or "report")
             events.extend(report_events(report, prefix))
         stored = self._append(events)
-        results, cursor = [], 0
-        for report in reports:
-            size = 1 + len(report.claims)
-            pairs = list(
-                zip(stored[cursor : cursor + size], events[cursor : cursor + size], strict=True)
-            )
-            cursor += size
-            claims = tuple(
-                RecordedClaim(
-                    claim_id=e.claim_id,
-                    figure=e.figure,
-                    value=e.value,
-                    quantity=e.quantity,
-                    position=s.position,
-                )
-                for s, e in pairs
-                if isinstance(e, ClaimAsserted)
-            )
-            results.append(
-                RecordedReport(
-                    report_id=report.report_id,
-                    outlet=report.outlet,
-                    published_at=report.published_at,
-                    claims=claims,
-                    first_position=pairs[0][0].position,
-                    last_position=pairs[-1][0].position,
-                )
-            )
-        return results
+        return _recorded_reports(reports, stored, events)
+
+    def append_report_stream(
+        self,
+        reports: Iterable[Report],
+        *,
+        recorded: Callable[[RecordedReport], None] | None = None,
+        chunk_size: int = 1000,
+    ) -> int:
+        """Record reports from any iterable — a generator reading a large file — in ONE
+        transaction, all of them or none, holding only `chunk_size` reports at a time.
+
+        Each chunk is a batch of its own in the read model (an estimate's history moves
+        chunk by chunk; all chunks commit together, under one correlation id). `recorded`
+        is called with each report as it is written, before the commit: a caller that
+        shows them must wait for this to return. Errors name a report by its index in
+        the stream (`reports[41].claims[0].value`). Returns how many reports were recorded.
+        """
+        correlation_id = self.correlation_id or str(uuid.uuid4())
+        current: list[tuple[Report, list[Event]]] = []
+        count = 0
+
+        def chunks() -> Iterator[list[NewEvent]]:
+            pending: list[tuple[Report, list[Event]]] = []
+            for index, report in enumerate(reports):
+                pending.append((report, report_events(report, f"reports[{index}].")))
+                if len(pending) >= chunk_size:
+                    current[:] = pending
+                    yield self._records(current, correlation_id)
+                    pending = []
+            if pending:
+                current[:] = pending
+                yield self._records(current, correlation_id)
+
+        def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
+            nonlocal count
+            events = [event for _, events in current for event in events]
+            self._projector.handle(connection, list(zip(stored, events, strict=True)))
+            count += len(current)
+            if recorded is not None:
+                for result in _recorded_reports([r for r, _ in current], stored, events):
+                    recorded(result)
+
+        self.store.append_chunks(chunks(), on_append=project)
+        return count
+
+    def _records(
+        self, reports: list[tuple[Report, list[Event]]], correlation_id: str
+    ) -> list[NewEvent]:
+        metadata = self._metadata(correlation_id)
+        return [to_new_event(event, metadata) for _, events in reports for event in events]
 
     def retract(
         self,
@@ -549,7 +571,11 @@ class Ledger:
     def events(self, after: int = 0) -> Iterator[LedgerEvent]:
         """Every event after a position, decoded, lazily."""
         inputs.position(after, "after")
-        return (_ledger_event(stored) for stored in self.store.read_all(after))
+        return self._events(after)
+
+    def _events(self, after: int) -> Iterator[LedgerEvent]:
+        for stored in self.store.read_all(after):
+            yield _ledger_event(stored)
 
     def head(self) -> int:
         """The last position in the log."""
@@ -778,13 +804,7 @@ class Ledger:
     ) -> list[StoredEvent]:
         if self.damage is not None:
             raise LogDamagedError(self.damage.position, self.damage.reason)
-        batch = str(uuid.uuid4())
-        metadata = {
-            "actor": self.actor,
-            "batch": batch,
-            "correlation_id": self.correlation_id or batch,
-            "causation_id": self.causation_id,
-        }
+        metadata = self._metadata(self.correlation_id)
         records = [to_new_event(event, metadata) for event in events]
 
         def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
@@ -796,6 +816,16 @@ class Ledger:
         except ConcurrencyError as error:
             kind, _, key = error.stream_id.partition(":")
             raise AlreadyExistsError(kind, key) from error
+
+    def _metadata(self, correlation_id: str | None) -> dict[str, Any]:
+        """The metadata of one batch: who acts, the batch id, correlation and causation."""
+        batch = str(uuid.uuid4())
+        return {
+            "actor": self.actor,
+            "batch": batch,
+            "correlation_id": correlation_id or batch,
+            "causation_id": self.causation_id,
+        }
 
     def _need_figure(self, connection: Any, figure: str) -> None:
         if q.figure(connection, figure) is None:
@@ -899,6 +929,41 @@ def _ledger_event(stored: StoredEvent) -> LedgerEvent:
         hash=stored.hash,
         event=from_stored(stored),
     )
+
+
+def _recorded_reports(
+    reports: Sequence[Report], stored: Sequence[StoredEvent], events: Sequence[Event]
+) -> list[RecordedReport]:
+    """What was recorded of each report: its positions and its claims' quantities."""
+    results, cursor = [], 0
+    for report in reports:
+        size = 1 + len(report.claims)
+        pairs = list(
+            zip(stored[cursor : cursor + size], events[cursor : cursor + size], strict=True)
+        )
+        cursor += size
+        claims = tuple(
+            RecordedClaim(
+                claim_id=e.claim_id,
+                figure=e.figure,
+                value=e.value,
+                quantity=e.quantity,
+                position=s.position,
+            )
+            for s, e in pairs
+            if isinstance(e, ClaimAsserted)
+        )
+        results.append(
+            RecordedReport(
+                report_id=report.report_id,
+                outlet=report.outlet,
+                published_at=report.published_at,
+                claims=claims,
+                first_position=pairs[0][0].position,
+                last_position=pairs[-1][0].position,
+            )
+        )
+    return results
 
 
 def _stamped(

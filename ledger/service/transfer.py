@@ -18,7 +18,6 @@ hash as the exported one.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -27,13 +26,15 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 import structlog
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from ledger.domain.values import MAX_POSITION, AwareDatetime
 from ledger.errors import ConflictError, InvalidInputError, InvalidPayloadError, LogTruncatedError
 from ledger.projections import queries as q
 from ledger.projections import tables as t
 from ledger.projections.projector import Projector
 from ledger.service.audit import ContentError, apply_checked
+from ledger.service.documents import check_line_text, decode_text, load_json
 from ledger.service.ledger import Ledger, anchors_of
 from ledger.store.chain import GENESIS, canonical_json, encode_checked, event_hash, utc_text
 from ledger.store.record import Anchor, NewEvent, StoredEvent
@@ -54,12 +55,12 @@ class ExportedEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    position: Annotated[StrictInt, Field(ge=1)]
+    position: Annotated[StrictInt, Field(ge=1, le=MAX_POSITION)]
     stream_id: str
-    stream_version: Annotated[StrictInt, Field(ge=1)]
+    stream_version: Annotated[StrictInt, Field(ge=1, le=MAX_POSITION)]
     event_id: uuid.UUID
     type: str
-    schema_version: Annotated[StrictInt, Field(ge=1)]
+    schema_version: Annotated[StrictInt, Field(ge=1, le=MAX_POSITION)]
     payload: dict[str, Any]
     metadata: dict[str, Any]
     recorded_at: AwareDatetime
@@ -130,7 +131,7 @@ def export_lines(lg: Ledger) -> Iterator[str]:
 
 def import_lines(
     lg: Ledger,
-    lines: Iterable[str],
+    lines: Iterable[str] | Iterable[bytes],
     name: str = "<import>",
     *,
     expect: Iterable[Anchor | str] = (),
@@ -247,15 +248,20 @@ def _match(anchors: list[Anchor], digest: str, position: int, where: str) -> Non
             )
 
 
-def _records(lines: Iterable[str], name: str) -> Iterator[tuple[str, ExportedEvent]]:
+def _records(lines: Iterable[str | bytes], name: str) -> Iterator[tuple[str, ExportedEvent]]:
+    """Each line's record, checked: UTF-8 text (lines given as bytes are decoded here, so
+    an encoding error names its line), JSON without duplicate keys, nesting or numbers too
+    large to read, and the fields of an `ExportedEvent`."""
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
         where = f"{name}:{number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InvalidInputError(where, f"not JSON: {error.msg}") from error
+        if isinstance(line, bytes):
+            text = decode_text(line, name) if number == 1 else _decoded(line, name, number)
+        else:
+            text = line
+            check_line_text(text, name, number)
+        if not text.strip():
+            continue
+        data = load_json(text, name, number)
         try:
             yield where, ExportedEvent.model_validate(data)
         except ValidationError as error:
@@ -263,6 +269,18 @@ def _records(lines: Iterable[str], name: str) -> Iterator[tuple[str, ExportedEve
             field = ".".join(str(part) for part in first["loc"])
             located = f"{where}: {field}" if field else where
             raise InvalidInputError(located, first["msg"]) from error
+
+
+def _decoded(line: bytes, name: str, number: int) -> str:
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInputError(
+            f"{name}:{number}",
+            f"not UTF-8 text (byte 0x{line[error.start]:02x}); an export is UTF-8",
+        ) from error
+    check_line_text(text, name, number)
+    return text
 
 
 def _row(event: StoredEvent, where: str) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import structlog
 
 from ledger.errors import ConcurrencyError
 from ledger.store.appending import build_stored, resolve_retry, store_clock
-from ledger.store.chain import GENESIS, encode_checked, verify_chain
+from ledger.store.chain import GENESIS, encode_batch, verify_chain
 from ledger.store.record import AppendHook, EventStore, NewEvent, StoredEvent, VerifyResult
 
 log = structlog.get_logger("ledger.store")
@@ -31,36 +31,63 @@ class MemoryStore(EventStore):
         *,
         on_append: AppendHook | None = None,
     ) -> list[StoredEvent]:
-        texts = [encode_checked(event) for event in events]
         with self._lock:
-            replay = resolve_retry(events, texts, self._by_id.get)
-            if replay is not None:
-                return replay
-            versions = dict(self._versions)
-            for stream_id, expected in (expected_versions or {}).items():
-                if versions.get(stream_id, 0) != expected:
-                    raise ConcurrencyError(stream_id, expected, versions.get(stream_id, 0))
-            position, prev = self._head()
-            now = store_clock(self._events[-1].recorded_at if self._events else None)
-            stored = []
-            for event, event_texts in zip(events, texts, strict=True):
-                position += 1
-                versions[event.stream_id] = versions.get(event.stream_id, 0) + 1
-                record = build_stored(
-                    event, event_texts, position, versions[event.stream_id], now, prev
-                )
-                prev = record.hash
-                stored.append(record)
-            if on_append is not None:
-                on_append(None, stored)
-            self._events.extend(stored)
-            self._by_id.update((str(e.event_id), e) for e in stored)
-            self._versions = versions
-        if stored:
+            stored, retried = self._append_locked(events, expected_versions, on_append)
+        if stored and not retried:
             log.info(
                 "appended", first=stored[0].position, last=stored[-1].position, count=len(stored)
             )
         return stored
+
+    def append_chunks(
+        self, chunks: Iterable[Sequence[NewEvent]], *, on_append: AppendHook | None = None
+    ) -> int:
+        count = 0
+        with self._lock:
+            length, versions = len(self._events), dict(self._versions)
+            try:
+                for events in chunks:
+                    if events:
+                        count += len(self._append_locked(events, None, on_append)[0])
+            except BaseException:  # all-or-nothing: forget every chunk appended so far
+                for event in self._events[length:]:
+                    del self._by_id[str(event.event_id)]
+                del self._events[length:]
+                self._versions = versions
+                raise
+        log.info("appended", count=count)
+        return count
+
+    def _append_locked(
+        self,
+        events: Sequence[NewEvent],
+        expected_versions: Mapping[str, int] | None,
+        on_append: AppendHook | None,
+    ) -> tuple[list[StoredEvent], bool]:
+        texts = encode_batch(events)
+        replay = resolve_retry(events, texts, self._by_id.get)
+        if replay is not None:
+            return replay, True
+        versions = dict(self._versions)
+        for stream_id, expected in (expected_versions or {}).items():
+            if versions.get(stream_id, 0) != expected:
+                raise ConcurrencyError(stream_id, expected, versions.get(stream_id, 0))
+        position, prev = self._head()
+        now = store_clock(self._events[-1].recorded_at if self._events else None)
+        stored = []
+        for event, event_texts in zip(events, texts, strict=True):
+            position += 1
+            versions[event.stream_id] = versions.get(event.stream_id, 0) + 1
+            version = versions[event.stream_id]
+            record = build_stored(event, event_texts, position, version, now, prev)
+            prev = record.hash
+            stored.append(record)
+        if on_append is not None:
+            on_append(None, stored)
+        self._events.extend(stored)
+        self._by_id.update((str(e.event_id), e) for e in stored)
+        self._versions = versions
+        return stored, False
 
     def read_stream(self, stream_id: str) -> list[StoredEvent]:
         with self._lock:

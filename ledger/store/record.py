@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -143,6 +143,20 @@ class EventStore(abc.ABC):
         `expected_versions` maps a stream id to the version it must be at now (0: it must
         not exist yet); a mismatch raises `ConcurrencyError`. A retry whose event ids are
         all recorded with the same content returns the original events and writes nothing.
+        """
+
+    @abc.abstractmethod
+    def append_chunks(
+        self, chunks: Iterable[Sequence[NewEvent]], *, on_append: AppendHook | None = None
+    ) -> int:
+        """Append chunk after chunk in ONE transaction, all-or-nothing, and return how many
+        events were appended: for a stream of any length in bounded memory.
+
+        `chunks` is consumed inside the transaction (a generator reading a file may build
+        them lazily); each chunk is appended as `append` would, then `on_append` is called
+        with it, and a failure anywhere — in a chunk, in the hook, or in the iterator
+        itself — rolls every chunk back. A chunk already recorded whole is a retry: it is
+        counted, and the hook is not called for it.
         """
 
     @abc.abstractmethod

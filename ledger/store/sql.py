@@ -20,7 +20,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -340,40 +340,79 @@ class SQLStore(EventStore):
             return []
         started = time.perf_counter()
         with self.transaction(write=True) as connection:
-            raw = _Raw(connection, self._processors)
-            ids = [str(e.event_id) for e in events]
-            known = raw.any_recorded(ids)
-            recorded = self._by_event_ids(connection, ids) if known else {}
-            replay = resolve_retry(events, encoded, recorded.get)
-            if replay is not None:
-                log.info("append retried", first=replay[0].position, count=len(replay))
-                return replay
-            streams = {e.stream_id for e in events} | set(expected_versions or {})
-            versions = raw.stream_versions(streams)
-            for stream_id, expected in (expected_versions or {}).items():
-                if versions.get(stream_id, 0) != expected:
-                    raise ConcurrencyError(stream_id, expected, versions.get(stream_id, 0))
-            last = raw.last()
-            position, prev = (last[0], last[1]) if last else (0, GENESIS)
-            now = store_clock(last[2] if last else None)
-            stored = []
-            for new, texts in zip(events, encoded, strict=True):
-                position += 1
-                versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
-                record = build_stored(new, texts, position, versions[new.stream_id], now, prev)
-                prev = record.hash
-                stored.append(record)
-            raw.insert(stored, ids, encoded, now)
-            if on_append is not None:
-                on_append(connection, stored)
+            stored, retried = self._append_on(
+                connection, events, encoded, expected_versions, on_append
+            )
+        if not retried:
+            log.info(
+                "appended",
+                first=stored[0].position,
+                last=stored[-1].position,
+                count=len(stored),
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+        return stored
+
+    def append_chunks(
+        self, chunks: Iterable[Sequence[NewEvent]], *, on_append: AppendHook | None = None
+    ) -> int:
+        started = time.perf_counter()
+        count, first, last = 0, None, None
+        with self.transaction(write=True) as connection:
+            for events in chunks:
+                if not events:
+                    continue
+                encoded = encode_batch(events)
+                stored, _ = self._append_on(connection, events, encoded, None, on_append)
+                count += len(stored)
+                first = first or stored[0].position
+                last = stored[-1].position
         log.info(
             "appended",
-            first=stored[0].position,
-            last=stored[-1].position,
-            count=len(stored),
+            first=first,
+            last=last,
+            count=count,
             ms=round((time.perf_counter() - started) * 1000, 2),
         )
-        return stored
+        return count
+
+    def _append_on(
+        self,
+        connection: Connection,
+        events: Sequence[NewEvent],
+        encoded: Sequence[Encoded],
+        expected_versions: Mapping[str, int] | None,
+        on_append: AppendHook | None,
+    ) -> tuple[list[StoredEvent], bool]:
+        """Append one batch in the caller's write transaction: the events as stored, and
+        whether the batch was a retry (then nothing was written, the hook not called)."""
+        raw = _Raw(connection, self._processors)
+        ids = [str(e.event_id) for e in events]
+        known = raw.any_recorded(ids)
+        recorded = self._by_event_ids(connection, ids) if known else {}
+        replay = resolve_retry(events, encoded, recorded.get)
+        if replay is not None:
+            log.info("append retried", first=replay[0].position, count=len(replay))
+            return replay, True
+        streams = {e.stream_id for e in events} | set(expected_versions or {})
+        versions = raw.stream_versions(streams)
+        for stream_id, expected in (expected_versions or {}).items():
+            if versions.get(stream_id, 0) != expected:
+                raise ConcurrencyError(stream_id, expected, versions.get(stream_id, 0))
+        last = raw.last()
+        position, prev = (last[0], last[1]) if last else (0, GENESIS)
+        now = store_clock(last[2] if last else None)
+        stored = []
+        for new, texts in zip(events, encoded, strict=True):
+            position += 1
+            versions[new.stream_id] = versions.get(new.stream_id, 0) + 1
+            record = build_stored(new, texts, position, versions[new.stream_id], now, prev)
+            prev = record.hash
+            stored.append(record)
+        raw.insert(stored, ids, encoded, now)
+        if on_append is not None:
+            on_append(connection, stored)
+        return stored, False
 
     def read_stream(self, stream_id: str) -> list[StoredEvent]:
         query = (

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import ledger
 from tests.cli.conftest import KILLED, Run, event_count
 
@@ -74,6 +76,35 @@ class TestAppend:
         result = run("append", str(path), "--db", kz)
         assert result.exit_code == 0, result.output
         assert _standing(kz, "json-claim") == "active"
+
+    def test_shows_a_progress_bar_at_a_terminal(
+        self, run: Run, kz: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """At an interactive terminal `append` shows both passes, checking and writing, on
+        stderr; the reports are printed once written."""
+        monkeypatch.setenv("TTY_INTERACTIVE", "1")
+        path = tmp_path / "reports.jsonl"
+        lines = [json.dumps(_report(f"bar-report-{n}", f"bar-claim-{n}")) for n in range(3)]
+        path.write_text("\n".join(lines) + "\n")
+        result = run("append", str(path), "--db", kz)
+        assert result.exit_code == 0, result.output
+        assert "checking" in result.stderr
+        assert "writing" in result.stderr
+        assert "3/3" in result.stderr
+        assert "recorded 3 reports with 3 claims" in result.stdout
+
+    def test_json_lists_every_report_of_a_large_file(
+        self, run: Run, kz: str, tmp_path: Path
+    ) -> None:
+        """--json prints one list of every report recorded, written over several chunks."""
+        path = tmp_path / "many.jsonl"
+        lines = [json.dumps(_report(f"many-report-{n}", f"many-claim-{n}")) for n in range(1200)]
+        path.write_text("\n".join(lines) + "\n")
+        result = run("append", str(path), "--db", kz, "--json")
+        assert result.exit_code == 0, result.output
+        shown = json.loads(result.stdout)
+        assert [r["report_id"] for r in shown] == [f"many-report-{n}" for n in range(1200)]
+        assert shown[-1]["last_position"] - shown[0]["first_position"] == 2 * 1200 - 1
 
 
 class TestRegisterSource:

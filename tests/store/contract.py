@@ -274,6 +274,54 @@ class StoreContract:
             store.append([event], on_append=fail)
         assert store.append([event])[0].position == 1
 
+    # -- chunks in one transaction -----------------------------------------------------
+
+    def test_chunks_are_appended_in_order_with_the_hook_per_chunk(self, store: EventStore) -> None:
+        """`append_chunks` writes every chunk, gap-free and chained, calling the hook with
+        each chunk as stored; it returns how many events it appended."""
+        seen: list[list[int]] = []
+        chunks = [[new("claim-1"), new("claim-2")], [], [new("claim-1")]]
+        count = store.append_chunks(
+            iter(chunks), on_append=lambda _, e: seen.append([x.position for x in e])
+        )
+        assert count == 3
+        assert seen == [[1, 2], [3]]
+        assert [e.stream_version for e in store.read_stream("claim-1")] == [1, 2]
+        assert store.verify().ok
+
+    def test_a_failing_chunk_rolls_every_chunk_back(self, store: EventStore) -> None:
+        """A hook failing on the third chunk leaves nothing of the first two."""
+        store.append([new("claim-0")])
+        head = store.head()
+        calls = 0
+
+        def fail_third(_unit_of_work: object, _stored: object) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 3:
+                raise HookFailed
+
+        chunks = ([new(f"claim-{n}")] for n in range(1, 5))
+        with pytest.raises(HookFailed):
+            store.append_chunks(chunks, on_append=fail_third)
+        assert store.head() == head
+        assert store.read_stream("claim-1") == []
+        assert store.verify().ok
+        assert store.append([new("claim-1")])[0].position == 2
+
+    def test_a_failing_iterator_rolls_every_chunk_back(self, store: EventStore) -> None:
+        """An error raised while the chunks are being produced (a bad line in a file read
+        lazily) leaves nothing written."""
+
+        def chunks() -> Iterator[list[NewEvent]]:
+            yield [new("claim-1")]
+            raise HookFailed
+
+        with pytest.raises(HookFailed):
+            store.append_chunks(chunks())
+        assert store.head() == (0, GENESIS)
+        assert store.verify().ok
+
     # -- reading ----------------------------------------------------------------------
 
     def test_read_stream_returns_one_stream_in_version_order(self, store: EventStore) -> None:

@@ -300,6 +300,8 @@ index range each way), which is where a slip after the first few characters land
 
 def suggest_report(connection: Connection, report_id: str) -> str | None:
     """The filed report id nearest to a mistyped one among its neighbours in sort order."""
+    if not storable(report_id):
+        return None
     column = t.reports.c.report_id
     after = sa.select(column).where(column >= report_id).order_by(column)
     before = sa.select(column).where(column < report_id).order_by(column.desc())

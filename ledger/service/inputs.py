@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ledger.domain.values import MAX_POSITION
+from ledger.domain.values import MAX_POSITION, require_aware
 from ledger.errors import InvalidInputError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -81,7 +81,7 @@ def _aware(moment: datetime, field: str, written: object) -> datetime:
         raise InvalidInputError(
             field, f"{written!r} has no time zone; a naive time is ambiguous ({ZONE_HINT})"
         )
-    return moment
+    return require_aware(moment, field)  # and within the ledger's window of time
 
 
 def _parsed_time(value: str, field: str) -> datetime:

@@ -9,14 +9,16 @@ The page is walked top to bottom in one fresh scratch directory:
   the file NAME, as shown (for JSON, which has no comments, without that first line);
 * in a ```console block every line `$ COMMAND` is run with bash, and the lines after it, up
   to the next `$ `, are replaced by what it printed: stdout and stderr merged in the order
-  written, 100 columns wide, then `[exit code N]` when N is not 0. A console block right
+  written, 100 columns wide, without colours or trailing blank lines, then `[exit code N]`
+  when N is not 0. A console block right
   after the line `<!-- not run -->` is left as it is;
 * everything else (prose, other blocks) is left untouched.
 
 `ledger` is the project's own (.venv/bin comes first on PATH) and `LEDGER_*` variables
 of the caller's environment are dropped, so the output is that of a plain terminal session.
-Recorded times and hashes change on every run; what matters is that one run produced all
-the outputs of a page. Not part of the package, and not run by the test suite.
+Recorded times, hashes and the scratch directory's path change on every run (so `--check`
+always shows those lines); what matters is that one run produced all the outputs of a
+page. Not part of the package, and not run by the test suite.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOT_RUN = "<!-- not run -->"
 FILE_NAME = re.compile(r"# ([\w.-]+)$")
+COLOR = re.compile(r"\x1b\[[0-9;]*m")  # a terminal shows no escape codes, only colours
 
 
 def environment() -> dict[str, str]:
@@ -62,7 +65,7 @@ def run(command: str, scratch: Path) -> list[str]:
         text=True,
         check=False,
     )
-    lines = [line.rstrip() for line in done.stdout.splitlines()]
+    lines = [line.rstrip() for line in COLOR.sub("", done.stdout).rstrip().splitlines()]
     return lines + ([f"[exit code {done.returncode}]"] if done.returncode else [])
 
 

@@ -24,7 +24,9 @@ def configure(*, json: bool | None = None, level: str | int | None = None) -> No
     if isinstance(level, str):
         level = logging.getLevelNamesMapping().get(level.upper(), logging.WARNING)
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=_colours())
     )
     structlog.configure(
         processors=[
@@ -39,3 +41,8 @@ def configure(*, json: bool | None = None, level: str | int | None = None) -> No
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+def _colours() -> bool:
+    """Colour the console lines at a terminal, unless `NO_COLOR` is set (no-color.org)."""
+    return sys.stderr.isatty() and not os.environ.get("NO_COLOR")

@@ -22,6 +22,8 @@ from ledger.errors import (
     DatabaseUnavailableError,
     InvalidInputError,
     LedgerError,
+    LogDamagedError,
+    LogTruncatedError,
     StoreError,
 )
 
@@ -70,6 +72,8 @@ def message_of(error: BaseException) -> tuple[str, int]:
             return error.message, error.code
         case DatabaseUnavailableError():
             return f"database unavailable: {error}", DATABASE_FAILED
+        case LogDamagedError() | LogTruncatedError():
+            return str(error), CHECK_FAILED  # what verify reports: a check of the log failed
         case StoreError():
             return f"database error: {error}", DATABASE_FAILED
         case InvalidInputError():

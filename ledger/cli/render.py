@@ -356,7 +356,9 @@ def change_text(change: EstimateChange) -> str:
         lines.append(f"support {support(before)} → {support(after)}")
     if "conflict" in change.changed:
         lines.append(f"conflict: {', '.join(after.conflict) or 'resolved'}")
-    return "; ".join(lines) or "low, best, high, status and support unchanged (flags or reasons)"
+    return "; ".join(lines) or (
+        "low, best, high, status and support unchanged (flags, reasons, or a nested figure's floor)"
+    )
 
 
 def history_table(changes: Sequence[EstimateChange], title: str | None = None) -> RenderableType:

@@ -27,6 +27,12 @@ Evidence = Annotated[
     str | None,
     typer.Option("--evidence", help="Where it is shown: a quote, a URL, an archive link."),
 ]
+RequiredEvidence = Annotated[
+    str,
+    typer.Option(
+        "--evidence", help="What shows it false (required): a document, a URL, an archive link."
+    ),
+]
 PublishedAt = Annotated[
     str | None,
     typer.Option(
@@ -214,8 +220,10 @@ def retract(
 ) -> None:
     """The issuer withdrew a claim: it stays on record and stops counting.
 
-    Every relay of it is marked as resting on a withdrawn source. A retraction is never
-    taken as evidence that the true number is lower."""
+    Only the issuer may: the claim's origin, a source of the same top-level body, or the
+    outlet for its own copy (--by); anyone else disputes it. Every relay of it is marked
+    as resting on a withdrawn source. A retraction is never taken as evidence that the
+    true number is lower."""
     when = parse_time(published_at, "--published-at") if published_at else None
     with opened(db) as lg:
         event = lg.retract(claim_id, by=by, reason=reason, evidence=evidence, published_at=when)
@@ -265,12 +273,15 @@ def refute(
     claim_id: ClaimArg,
     by: By,
     reason: Reason,
-    evidence: Evidence = None,
+    evidence: RequiredEvidence,
     published_at: PublishedAt = None,
     db: Db = None,
     json: Json = False,
 ) -> None:
-    """Evidence shows a claim is false: it stops counting, stays on record."""
+    """Evidence shows a claim is false: it stops counting, stays on record.
+
+    An editorial judgement, anyone's to make, and it must carry its evidence; without
+    evidence, dispute the claim instead."""
     when = parse_time(published_at, "--published-at") if published_at else None
     with opened(db) as lg:
         event = lg.refute(claim_id, by=by, reason=reason, evidence=evidence, published_at=when)
@@ -293,7 +304,11 @@ def supersede(
     db: Db = None,
     json: Json = False,
 ) -> None:
-    """The same origin published a newer figure that replaces this claim."""
+    """The same body published a newer figure that replaces this claim.
+
+    --by must be a source of the claim's body, and --replacement a claim of the same figure
+    from that body, still counted and not older. An origin's later statement already
+    supersedes its earlier one by itself; this records that the body said so."""
     when = parse_time(published_at, "--published-at") if published_at else None
     with opened(db) as lg:
         event = lg.supersede(

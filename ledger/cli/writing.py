@@ -29,9 +29,7 @@ Evidence = Annotated[
 ]
 RequiredEvidence = Annotated[
     str,
-    typer.Option(
-        "--evidence", help="What shows it false (required): a document, a URL, an archive link."
-    ),
+    typer.Option("--evidence", help="What shows it false: a document, a URL, an archive link."),
 ]
 PublishedAt = Annotated[
     str | None,

@@ -19,6 +19,7 @@ from ledger.domain.estimate import (
     EstimateSummary,
     EventRef,
     FigureEstimate,
+    FigureFloor,
     Provenance,
 )
 from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
@@ -87,6 +88,7 @@ __all__ = [
     "EventRef",
     "Figure",
     "FigureEstimate",
+    "FigureFloor",
     "FigureKind",
     "Hedge",
     "InvalidInputError",

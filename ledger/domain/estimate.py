@@ -34,6 +34,7 @@ __all__ = [
     "ClaimStatus",
     "ClaimUse",
     "ClaimView",
+    "Dispute",
     "EstimateStatus",
     "EstimateSummary",
     "EventRef",
@@ -45,8 +46,10 @@ __all__ = [
     "PolicyClaim",
     "Provenance",
     "estimate_figure",
+    "evidence_of",
     "policy_claim",
     "summarize_figure",
+    "summary_of",
 ]
 
 

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.cli import render
-from ledger.cli.app import CHECK_FAILED, UserError, app, stderr, stdout
+from ledger.cli.app import CHECK_FAILED, UserError, app, progress_bar, stderr, stdout
 from ledger.cli.options import Db, Json, database_url, opened, shown
 from ledger.errors import LogTruncatedError
 from ledger.service.seeds import load_seeds
@@ -81,20 +80,6 @@ def migrate(
         stdout().print(f"schema at {revision} (the newest) in {render.markup(shown(lg.url))}")
 
 
-def _progress() -> Progress:
-    """A progress bar on stderr, shown only to a person at a terminal."""
-    console = stderr()
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-        disable=not console.is_interactive,
-    )
-
-
 Expect = Annotated[
     list[str] | None,
     typer.Option(
@@ -145,7 +130,7 @@ def replay(
             if json:
                 result = lg.replay(check=not no_check, accept_truncation=accept_truncation)
             else:
-                with _progress() as progress:
+                with progress_bar() as progress:
                     task = progress.add_task("replaying", total=lg.head() or None)
 
                     def advance(done: int, total: int) -> None:
@@ -301,7 +286,7 @@ def import_(
         if json:
             result = import_lines(lg, lines, name, expect=anchors)
         else:
-            with _progress() as progress:
+            with progress_bar() as progress:
                 task = progress.add_task("importing", total=None)
                 result = import_lines(
                     lg,

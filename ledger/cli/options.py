@@ -17,7 +17,8 @@ import typer
 
 import ledger
 from ledger.cli.app import DATABASE_FAILED, UserError
-from ledger.errors import DatabaseUnavailableError, InvalidInputError
+from ledger.errors import DatabaseUnavailableError
+from ledger.service import inputs
 from ledger.service.ledger import default_url
 
 DATABASE_ENV = "LEDGER_DATABASE_URL"
@@ -106,35 +107,17 @@ def opened(db: str | None, *, create: bool = False) -> Iterator[ledger.Ledger]:
 
 # -- times --------------------------------------------------------------------------------
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INTEGER = re.compile(r"\d+")
-ZONE_HINT = "e.g. 2022-01-09T12:00:00Z or 2022-01-09T12:00:00+06:00"
 
 
 def parse_time(text: str, option: str) -> datetime:
     """An ISO 8601 time with a zone; a naive time is refused, never assumed UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError as error:
-        raise InvalidInputError(
-            option, f"{text!r} is not an ISO 8601 time ({ZONE_HINT})"
-        ) from error
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInputError(
-            option, f"{text!r} has no time zone; a naive time is ambiguous ({ZONE_HINT})"
-        )
-    return moment
+    return inputs.aware_time(text, option)
 
 
 def parse_day(text: str, option: str) -> date | datetime:
     """A calendar date (YYYY-MM-DD), or a time with a zone."""
-    text = text.strip()
-    if _DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError as error:
-            raise InvalidInputError(option, f"{text!r} is not a valid date") from error
-    return parse_time(text, option)
+    return inputs.day_or_time(text, option)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -108,6 +109,11 @@ def claim(connection: Connection, claim_id: str) -> ClaimView | None:
     return ClaimView.model_validate_json(text) if text else None
 
 
+def _views(connection: Connection, query: sa.Select[Any]) -> list[ClaimView]:
+    """The claims (their `current` documents) a query selects, as they stand now."""
+    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+
+
 def relays(connection: Connection, claim_id: str) -> list[ClaimView]:
     """The claims that name `claim_id` as `derived_from`, as they stand now."""
     query = (
@@ -115,7 +121,7 @@ def relays(connection: Connection, claim_id: str) -> list[ClaimView]:
         .where(t.claims.c.derived_from == claim_id)
         .order_by(t.claims.c.position)
     )
-    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return _views(connection, query)
 
 
 def claims(connection: Connection, key: str) -> list[ClaimView]:
@@ -123,7 +129,7 @@ def claims(connection: Connection, key: str) -> list[ClaimView]:
     query = (
         sa.select(t.claims.c.current).where(t.claims.c.figure == key).order_by(t.claims.c.position)
     )
-    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return _views(connection, query)
 
 
 def claims_as_of(
@@ -236,7 +242,7 @@ def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
         .where(t.claims.c.report_id == report_id)
         .order_by(t.claims.c.position)
     )
-    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return _views(connection, query)
 
 
 def report(connection: Connection, report_id: str) -> tuple[ReportFiled, int] | None:
@@ -255,7 +261,7 @@ def claims_originated(connection: Connection, source_id: str) -> list[ClaimView]
         .where(t.claims.c.origin == source_id)
         .order_by(t.claims.c.position)
     )
-    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return _views(connection, query)
 
 
 def claims_carried(connection: Connection, outlet: str) -> list[ClaimView]:
@@ -266,7 +272,7 @@ def claims_carried(connection: Connection, outlet: str) -> list[ClaimView]:
         .where(t.reports.c.outlet == outlet)
         .order_by(t.claims.c.position)
     )
-    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+    return _views(connection, query)
 
 
 def changes_issued(connection: Connection, source_id: str) -> list[tuple[str, str, ClaimChange]]:

@@ -5,14 +5,14 @@ traceback; nothing appended and the chain still verifies — on SQLite and Postg
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import ledger
+from bench.large_file import measure
 from ledger.cli import inputs
+from ledger.cli.inputs import CHUNK
 from ledger.service.transfer import export_lines
 from tests.cli.conftest import KILLED, Run, event_count, seed
 
@@ -321,29 +321,6 @@ class TestImport:
         assert f"{path}:1: key 'type' appears twice in one object" in message
 
 
-_PEAK = """
-import resource, sys
-from pathlib import Path
-from ledger.cli.main import main
-out = Path(sys.argv.pop())
-try:
-    main()
-finally:
-    status = Path("/proc/self/status")
-    lines = status.read_text().splitlines() if status.exists() else []
-    peak = [int(line.split()[1]) for line in lines if line.startswith("VmHWM:")]
-    out.write_text(str(peak[0] if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
-"""
-
-
-def _peak_kib(url: str, path: Path, out: Path) -> int:
-    """Run `ledger append PATH` in a child process; its peak resident memory in KiB."""
-    command = [sys.executable, "-c", _PEAK, "append", str(path), "--db", url, str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    return int(out.read_text())
-
-
 def _jsonl(path: Path, count: int, start: int) -> Path:
     with path.open("w") as file:
         for n in range(start, start + count):
@@ -357,9 +334,9 @@ class TestAppendMemory:
         """JSON Lines is streamed: appending 6,000 reports peaks within 40 MB of appending
         1,000 (reading the file whole grew by 100 MB); the 100,000-report figure is in
         docs/performance.md."""
-        small = _peak_kib(fresh_kz, _jsonl(tmp_path / "small.jsonl", 1000, 0), tmp_path / "a")
-        large = _peak_kib(fresh_kz, _jsonl(tmp_path / "large.jsonl", 6000, 1000), tmp_path / "b")
-        assert large - small < 40 * 1024, (small, large)
+        small, _ = measure(_jsonl(tmp_path / "small.jsonl", 1000, 0), fresh_kz, CHUNK, tmp_path)
+        large, _ = measure(_jsonl(tmp_path / "large.jsonl", 6000, 1000), fresh_kz, CHUNK, tmp_path)
+        assert large - small < 40, (small, large)  # MB
 
 
 class TestAppendChangingFile:

@@ -66,14 +66,19 @@ def _compensations(name: str) -> list[Any]:
         "published_at=text": call(published_at="yesterday"),
         "published_at=naive text": call(published_at="2022-01-10T09:00:00"),
     }
-    return [pytest.param(f, id=f"{name}({case})") for case, f in cases.items()]
+    return _named(name, cases)
+
+
+def _named(method: str, cases: dict[str, Call]) -> list[Any]:
+    """One test parameter per case, shown as `method(case)`."""
+    return [pytest.param(f, id=f"{method}({case})") for case, f in cases.items()]
 
 
 WRONG: list[Any] = [
     # register_source
-    *(
-        pytest.param(f, id=f"register_source({case})")
-        for case, f in {
+    *_named(
+        "register_source",
+        {
             "source_id=None": lambda lg: lg.register_source(None, name="X", kind="media"),
             "source_id=int": lambda lg: lg.register_source(5, name="X", kind="media"),
             "name=None": lambda lg: lg.register_source("x", name=None, kind="media"),
@@ -82,46 +87,46 @@ WRONG: list[Any] = [
             "kind=int": lambda lg: lg.register_source("x", name="X", kind=3),
             "parent=int": lambda lg: lg.register_source("x", name="X", kind="media", parent=5),
             "notes=list": lambda lg: lg.register_source("x", name="X", kind="media", notes=["n"]),
-        }.items()
+        },
     ),
     # define_figure
-    *(
-        pytest.param(f, id=f"define_figure({case})")
-        for case, f in {
+    *_named(
+        "define_figure",
+        {
             "figure=None": lambda lg: lg.define_figure(None),
             "figure=int": lambda lg: lg.define_figure(5),
             "unit=int": lambda lg: lg.define_figure("a/b/c", unit=5),
             "kind=unknown": lambda lg: lg.define_figure("a/b/c", kind="sometimes"),
             "parent=dict": lambda lg: lg.define_figure("a/b/c", parent={}),
             "description=int": lambda lg: lg.define_figure("a/b/c", description=1),
-        }.items()
+        },
     ),
     # append_report(s)
-    *(
-        pytest.param(f, id=f"append_report({case})")
-        for case, f in {
+    *_named(
+        "append_report",
+        {
             "None": lambda lg: lg.append_report(None),
             "dict": lambda lg: lg.append_report({"outlet": "wire", "claims": []}),
             "str": lambda lg: lg.append_report("report"),
-        }.items()
+        },
     ),
-    *(
-        pytest.param(f, id=f"append_reports({case})")
-        for case, f in {
+    *_named(
+        "append_reports",
+        {
             "None": lambda lg: lg.append_reports(None),
             "str": lambda lg: lg.append_reports("reports"),
             "dict": lambda lg: lg.append_reports({"a": good_report()}),
             "[None]": lambda lg: lg.append_reports([None]),
             "[report, dict]": lambda lg: lg.append_reports([good_report(), {"outlet": "wire"}]),
-        }.items()
+        },
     ),
     # compensations
     *_compensations("retract"),
     *_compensations("dispute"),
     *_compensations("refute"),
-    *(
-        pytest.param(f, id=f"supersede({case})")
-        for case, f in {
+    *_named(
+        "supersede",
+        {
             "replacement=None": lambda lg: lg.supersede("c-1", replacement=None, by="ministry"),
             "replacement=int": lambda lg: lg.supersede("c-1", replacement=2, by="ministry"),
             "claim_id=None": lambda lg: lg.supersede(None, replacement="c-2", by="ministry"),
@@ -129,11 +134,11 @@ WRONG: list[Any] = [
             "published_at=naive": lambda lg: lg.supersede(
                 "c-1", replacement="c-2", by="ministry", published_at=NAIVE
             ),
-        }.items()
+        },
     ),
-    *(
-        pytest.param(f, id=f"retract_report({case})")
-        for case, f in {
+    *_named(
+        "retract_report",
+        {
             "report_id=None": lambda lg: lg.retract_report(None, by="ministry", reason="x"),
             "report_id=int": lambda lg: lg.retract_report(5, by="ministry", reason="x"),
             "by=None": lambda lg: lg.retract_report("r-1", by=None, reason="x"),
@@ -141,11 +146,11 @@ WRONG: list[Any] = [
             "published_at=naive": lambda lg: lg.retract_report(
                 "r-1", by="ministry", reason="x", published_at=NAIVE
             ),
-        }.items()
+        },
     ),
-    *(
-        pytest.param(f, id=f"correct({case})")
-        for case, f in {
+    *_named(
+        "correct",
+        {
             "claim_id=None": lambda lg: lg.correct(None, reason="typo", value="6"),
             "claim_id=int": lambda lg: lg.correct(1, reason="typo", value="6"),
             "reason=None": lambda lg: lg.correct("c-1", reason=None, value="6"),
@@ -161,12 +166,12 @@ WRONG: list[Any] = [
             "quote=blank": lambda lg: lg.correct("c-1", reason="typo", quote="  "),
             "derived_from=int": lambda lg: lg.correct("c-1", reason="typo", derived_from=5),
             "evidence=int": lambda lg: lg.correct("c-1", reason="typo", evidence=5),
-        }.items()
+        },
     ),
     # reading
-    *(
-        pytest.param(f, id=f"estimate({case})")
-        for case, f in {
+    *_named(
+        "estimate",
+        {
             "figure=None": lambda lg: lg.estimate(None),
             "figure=int": lambda lg: lg.estimate(5),
             "at_position=text": lambda lg: lg.estimate(FIGURE, at_position="x"),
@@ -188,7 +193,7 @@ WRONG: list[Any] = [
             "known_on=naive text": lambda lg: lg.estimate(FIGURE, known_on="2022-01-09T12:00"),
             "known_on=int": lambda lg: lg.estimate(FIGURE, known_on=5),
             "known_on=dict": lambda lg: lg.estimate(FIGURE, known_on={}),
-        }.items()
+        },
     ),
     *(
         pytest.param(f, id=f"{name}({case})")
@@ -199,27 +204,27 @@ WRONG: list[Any] = [
             "dict": lambda lg, name=name: getattr(lg, name)({}),
         }.items()
     ),
-    *(
-        pytest.param(f, id=f"events({case})")
-        for case, f in {
+    *_named(
+        "events",
+        {
             "text": lambda lg: lg.events("x"),
             "None": lambda lg: lg.events(None),
             "negative": lambda lg: lg.events(-1),
-        }.items()
+        },
     ),
-    *(
-        pytest.param(f, id=f"replay({case})")
-        for case, f in {
+    *_named(
+        "replay",
+        {
             "check=text": lambda lg: lg.replay(check="yes"),
             "progress=int": lambda lg: lg.replay(progress=5),
-        }.items()
+        },
     ),
-    *(
-        pytest.param(f, id=f"acting({case})")
-        for case, f in {
+    *_named(
+        "acting",
+        {
             "actor=int": lambda lg: lg.acting(5),
             "correlation_id=dict": lambda lg: lg.acting("a", correlation_id={}),
-        }.items()
+        },
     ),
 ]
 

@@ -22,6 +22,7 @@ from ledger.domain.estimate import (
     FigureFloor,
     Provenance,
 )
+from ledger.domain.history import Cause, EstimateChange
 from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
 from ledger.domain.quantity import Hedge, Quantity, parse_quantity
 from ledger.errors import (
@@ -50,7 +51,6 @@ from ledger.errors import (
     UnknownReportError,
     UnknownSourceError,
 )
-from ledger.projections.history import Cause, EstimateChange
 from ledger.service.ledger import Ledger, open
 from ledger.service.results import (
     CompensationView,

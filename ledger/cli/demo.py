@@ -15,9 +15,9 @@ from ledger.cli import render
 from ledger.cli.app import CHECK_FAILED, UserError, app, stdout
 from ledger.cli.options import database_url, opened, shown, sqlite_file
 from ledger.domain.estimate import FigureEstimate
+from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure
 from ledger.errors import LedgerError
-from ledger.projections.history import EstimateChange
 from ledger.service.ledger import Ledger
 from ledger.service.results import ReportView
 from ledger.service.seeds import load_seeds, seeds_dir

@@ -23,9 +23,9 @@ from rich.text import Text
 from ledger.cli import render
 from ledger.cli.options import Moment
 from ledger.domain.estimate import ClaimUse, EstimateSummary, FigureEstimate
+from ledger.domain.history import EstimateChange, changed_fields
 from ledger.domain.values import end_of
 from ledger.errors import InvalidInputError
-from ledger.projections.history import EstimateChange, changed_fields
 from ledger.service.ledger import Ledger
 
 

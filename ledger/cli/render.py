@@ -26,8 +26,8 @@ from ledger.domain.estimate import (
     EstimateSummary,
     FigureEstimate,
 )
+from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, Source
-from ledger.projections.history import EstimateChange
 from ledger.service.results import CompensationView, ReportView, SourceView
 from ledger.store.record import VerifyResult
 

@@ -53,6 +53,7 @@ from ledger.domain.events import (
     ReportFiled,
     SourceRegistered,
 )
+from ledger.domain.history import Cause, EstimateChange, changed_fields
 from ledger.domain.model import Figure, FigureKind
 from ledger.domain.policy import NO_NESTING
 from ledger.domain.quantity import Hedge
@@ -72,7 +73,6 @@ from ledger.errors import (
 from ledger.projections import queries as q
 from ledger.projections import tables as t
 from ledger.projections.claims import WITHDRAWING, WITHDRAWN_SOURCE, ClaimChange, apply_change
-from ledger.projections.history import Cause, EstimateChange, changed_fields
 from ledger.store.record import StoredEvent
 
 log = structlog.get_logger("ledger.projections")

@@ -15,10 +15,10 @@ from sqlalchemy import Connection
 
 from ledger.domain.estimate import ClaimView, EstimateSummary, EventRef, FigureInfo
 from ledger.domain.events import ReportFiled
+from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, FigureKind, Source, SourceKind
 from ledger.projections import tables as t
 from ledger.projections.claims import ClaimChange, claim_as_of
-from ledger.projections.history import EstimateChange
 from ledger.store.schema import events
 
 READ_MODEL_CHECKPOINT = "read_model"

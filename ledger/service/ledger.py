@@ -30,6 +30,7 @@ from ledger.domain.events import (
     FigureDefined,
     SourceRegistered,
 )
+from ledger.domain.history import EstimateChange
 from ledger.domain.model import Claim, Figure, FigureKind, Report, Source, SourceKind
 from ledger.domain.values import end_of, new_claim_id
 from ledger.errors import (
@@ -45,7 +46,6 @@ from ledger.errors import (
 )
 from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
-from ledger.projections.history import EstimateChange
 from ledger.projections.projector import ClaimsAt, Projector, suggest
 from ledger.service import inputs
 from ledger.service.audit import ContentError, apply_checked, first_fault

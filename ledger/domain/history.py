@@ -7,6 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.estimate import EstimateSummary, EventRef
+from ledger.domain.events import (
+    ClaimAsserted,
+    Event,
+    FigureDefined,
+    ReportFiled,
+    SourceRegistered,
+)
 
 
 class Cause(BaseModel):
@@ -65,3 +72,42 @@ def changed_fields(before: EstimateSummary | None, after: EstimateSummary) -> tu
     if (before.conflict, before.figure_conflicts) != (after.conflict, after.figure_conflicts):
         fields.append("conflict")
     return tuple(fields) or ("provenance",)
+
+
+def cause_of(ref: EventRef, event: Event, via: str | None = None) -> Cause:
+    """An event in words; `via` names the nested figure it touched, when not this one."""
+    cause = _said(ref, event)
+    if via is None:
+        return cause
+    return cause.model_copy(
+        update={"via": via, "description": f"{cause.description} (in nested figure {via})"}
+    )  # built from validated values: nothing to validate again
+
+
+def _said(ref: EventRef, event: Event) -> Cause:
+    match event:
+        case ClaimAsserted():
+            return Cause.model_construct(
+                event=ref,
+                claim_id=event.claim_id,
+                by=event.origin,
+                published_at=event.published_at,
+                description=(
+                    f"{event.outlet} reported {event.value!r} from {event.origin} "
+                    f"(claim {event.claim_id})"
+                ),
+            )
+        case FigureDefined():
+            return Cause.model_construct(event=ref, description=f"figure {event.figure} defined")
+        case SourceRegistered() | ReportFiled():
+            return Cause.model_construct(event=ref, description=event.type)
+        case _:
+            verb = event.type.removeprefix("Claim").lower()
+            return Cause.model_construct(
+                event=ref,
+                claim_id=event.claim_id,
+                by=event.by,
+                reason=event.reason,
+                published_at=event.published_at,
+                description=f"claim {event.claim_id} {verb} by {event.by}: {event.reason}",
+            )

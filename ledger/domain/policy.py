@@ -8,7 +8,7 @@ below is one of its paragraphs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -192,7 +192,7 @@ def evaluate(
     the cumulative/level rule, intersect, nested figures, then the best point inside."""
     ordered = sorted(claims, key=_by_position)
     counted, excluded = _partition(ordered)
-    statements, superseded = _latest_statements(counted)
+    statements, superseded = latest_statements(counted)
     statements, stale = _apply_timing(kind, statements)
     excluded += superseded + stale
     if not statements:
@@ -257,22 +257,23 @@ def _nothing_counts(ordered: Sequence[PolicyClaim], excluded: Sequence[Excluded]
     A corrected claim says nothing (its replacement does); a relay follows what it relays."""
     if not ordered:
         return EstimateStatus.NO_DATA
-    ways = {
-        _NOTHING_COUNTS[claim.status]
-        for claim, why, _ in excluded
-        if why == "standing" and claim.status in _NOTHING_COUNTS
-    }
+    return withdrawn_word(claim.status for claim, why, _ in excluded if why == "standing")
+
+
+def withdrawn_word(standings: Iterable[ClaimStatus]) -> EstimateStatus:
+    """The word for a figure none of whose claims counts, from the claims' own standings."""
+    ways = {_NOTHING_COUNTS[status] for status in standings if status in _NOTHING_COUNTS}
     return ways.pop() if len(ways) == 1 else EstimateStatus.WITHDRAWN
 
 
-def _statement_order(claims: Sequence[PolicyClaim]) -> tuple[datetime, int, int]:
+def statement_order(claims: Sequence[PolicyClaim]) -> tuple[datetime, int, int]:
     """An origin's statements in order: by as-of, then when the origin's own claim was
     published (a relay takes the time of what it relays), then by ledger position."""
     first = claims[0]
     return max(c.as_of_key for c in claims), first.root_published_us, first.root_position
 
 
-def _latest_statements(
+def latest_statements(
     counted: Sequence[PolicyClaim],
 ) -> tuple[list[Statement], list[Excluded]]:
     """One statement per effective origin, its latest; the origin's earlier ones excluded."""
@@ -284,9 +285,9 @@ def _latest_statements(
     statements: list[Statement] = []
     excluded: list[Excluded] = []
     for origin, by_root in by_origin.items():
-        groups = sorted(by_root.values(), key=_statement_order)
+        groups = sorted(by_root.values(), key=statement_order)
         latest = groups[-1]
-        key = _statement_order(latest)[0]
+        key = statement_order(latest)[0]
         statements.append(Statement(origin=origin, claims=tuple(latest), key=key))
         as_of = max(latest, key=attrgetter("as_of_key")).as_of
         excluded += [(claim, "superseded", as_of) for group in groups[:-1] for claim in group]

@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,8 +18,8 @@ from ledger.domain.estimate import ClaimView, EstimateSummary, EventRef, FigureI
 from ledger.domain.events import ReportFiled
 from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, FigureKind, Source, SourceKind
+from ledger.domain.standing import ClaimChange, claim_as_of
 from ledger.projections import tables as t
-from ledger.projections.claims import ClaimChange, claim_as_of
 from ledger.store.schema import events
 
 READ_MODEL_CHECKPOINT = "read_model"
@@ -368,6 +369,8 @@ def dump(connection: Connection) -> dict[str, list[str]]:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
     return value.isoformat() if isinstance(value, datetime) else value
 
 

@@ -10,6 +10,7 @@ scratch read model; `import` runs it over the records it writes, in the same tra
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from ledger.domain.events import ClaimAsserted, Event
 from ledger.domain.quantity import LEXICON_VERSION, parse_quantity
 from ledger.errors import EventDecodeError, LedgerError, UnknownClaimError
 from ledger.projections.projector import Projector
-from ledger.service.mapper import from_stored
+from ledger.service.mapper import from_stored, from_text
 from ledger.store import migrate
 from ledger.store.record import StoredEvent
+from ledger.store.scan import ScannedEvent
 from ledger.store.sql import create_engine
 
 
@@ -43,6 +45,10 @@ class ContentError(LedgerError):
         super().__init__(f"position {fault.position}: {fault.reason}")
 
 
+Decoded = tuple[StoredEvent, Event, object]
+"""A stored event, its domain event, and the batch it was appended in."""
+
+
 def apply_checked(
     connection: Connection,
     projector: Projector,
@@ -57,8 +63,47 @@ def apply_checked(
     Without `check` (a replay of a log whose events were checked when appended) the rules
     are not run again, but an event that cannot be applied still stops the fold.
     Returns how many events were applied; raises `ContentError` at the first bad one."""
+    decoded = ((stored, _decoded(stored, reread=check), _batch(stored)) for stored in events)
+    return fold(
+        connection, projector, decoded, check=check, before_batch=before_batch, progress=progress
+    )
+
+
+def replay_fold(
+    connection: Connection,
+    projector: Projector,
+    events: Iterable[ScannedEvent],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """`apply_checked` without the checks, for a log whose events were checked when
+    appended: each payload is decoded straight from its stored text."""
+
+    def decoded(scanned: ScannedEvent) -> Decoded:
+        stored = scanned.record
+        try:
+            event = from_text(stored, scanned.payload)
+            batch = json.loads(scanned.metadata).get("batch")
+        except (LedgerError, ValueError, AttributeError) as error:
+            reason = f"{error}".removeprefix(f"position {stored.position}: ")
+            raise ContentError(ContentFault(stored.position, reason)) from error
+        return stored, event, batch
+
+    return fold(connection, projector, map(decoded, events), check=False, progress=progress)
+
+
+def fold(
+    connection: Connection,
+    projector: Projector,
+    events: Iterable[Decoded],
+    *,
+    check: bool,
+    before_batch: Callable[[list[StoredEvent]], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Project decoded events a batch at a time, as they were appended."""
     count = 0
     batch: list[tuple[StoredEvent, Event]] = []
+    current: object = None
     refused: tuple[type[Exception], ...] = (LedgerError,) if check else (Exception,)
 
     def flush() -> None:
@@ -71,16 +116,21 @@ def apply_checked(
             raise ContentError(ContentFault(position, _refused(error))) from error
         batch.clear()
 
-    for stored in events:
-        if batch and batch[-1][0].metadata.get("batch") != stored.metadata.get("batch"):
+    for stored, event, key in events:
+        if batch and key != current:
             flush()
-        batch.append((stored, _decoded(stored)))
+        current = key
+        batch.append((stored, event))
         count += 1
         if progress is not None and count % 1000 == 0:
             progress(count)
     if batch:
         flush()
     return count
+
+
+def _batch(stored: StoredEvent) -> object:
+    return stored.metadata.get("batch")
 
 
 def first_fault(events: Iterable[StoredEvent]) -> ContentFault | None:
@@ -99,15 +149,20 @@ def first_fault(events: Iterable[StoredEvent]) -> ContentFault | None:
     return None
 
 
-def _decoded(stored: StoredEvent) -> Event:
-    """The domain event of a stored row, its quantity read again from its value."""
+def _decoded(stored: StoredEvent, *, reread: bool = True) -> Event:
+    """The domain event of a stored row; with `reread`, its quantity read again from its
+    value (a replay of a log checked when appended skips it)."""
     try:
         event = from_stored(stored)
     except EventDecodeError as error:
         raise ContentError(
             ContentFault(stored.position, f"{error}".removeprefix(f"position {stored.position}: "))
         ) from error
-    if isinstance(event, ClaimAsserted) and event.quantity.lexicon_version == LEXICON_VERSION:
+    if (
+        reread
+        and isinstance(event, ClaimAsserted)
+        and event.quantity.lexicon_version == LEXICON_VERSION
+    ):
         try:
             read = parse_quantity(event.value)
         except LedgerError as error:

@@ -46,9 +46,12 @@ from ledger.errors import (
 )
 from ledger.logs import configure as configure_logging
 from ledger.projections import queries as q
-from ledger.projections.projector import ClaimsAt, Projector, suggest
+from ledger.projections import reading
+from ledger.projections.projector import Projector
+from ledger.projections.reading import ClaimsAt
+from ledger.projections.state import nearest_figure
 from ledger.service import inputs
-from ledger.service.audit import ContentError, apply_checked, first_fault
+from ledger.service.audit import ContentError, apply_checked, first_fault, replay_fold
 from ledger.service.commands import claim_event, compensation_fields, report_events
 from ledger.service.inputs import validated
 from ledger.service.mapper import from_stored, to_new_event
@@ -64,6 +67,7 @@ from ledger.service.results import (
 )
 from ledger.store.chain import GENESIS
 from ledger.store.record import Anchor, NewEvent, StoredEvent, VerifyResult
+from ledger.store.scan import scan
 from ledger.store.sql import DEFAULT_LOCK_TIMEOUT, SQLStore, masked, rows_after
 
 log = structlog.get_logger("ledger")
@@ -448,7 +452,7 @@ class Ledger:
                 changed_by, position = None, head
             else:  # now: the claims as they stand, and the event behind the stored headline
                 changed_by, position = q.changed_by(connection, figure), head
-            fresh = self._projector.compute(connection, figure, claims_at)
+            fresh = reading.compute(connection, figure, claims_at)
         return _stamped(fresh, changed_by, position)
 
     def history(
@@ -478,9 +482,9 @@ class Ledger:
             changes = q.changes_by_figure(connection)
             found: dict[str, FigureEstimate] = {}
             for key, claims in q.claims_by_figure(connection):
-                found[key] = self._projector.compute(connection, key, claims=claims)
+                found[key] = reading.compute(connection, key, claims=claims)
             for key in changes.keys() - found.keys():  # figures without claims: no data
-                found[key] = self._projector.compute(connection, key, claims=[])
+                found[key] = reading.compute(connection, key, claims=[])
         return [_stamped(found[key], changes[key], head) for key in sorted(changes)]
 
     def summaries(self) -> dict[str, EstimateSummary]:
@@ -829,7 +833,7 @@ class Ledger:
 
     def _need_figure(self, connection: Any, figure: str) -> None:
         if q.figure(connection, figure) is None:
-            raise UnknownFigureError(figure, "figure", suggest(connection, figure))
+            raise UnknownFigureError(figure, "figure", nearest_figure(connection, figure))
 
 
 def open(
@@ -875,20 +879,16 @@ def _rebuild(
     *,
     until: int | None = None,
 ) -> int:
-    """Empty the read model and apply the log again (up to `until`), in the batches it was
-    appended in; returns the number of events applied. An event that cannot be applied
-    raises `LogDamagedError`."""
+    """Empty the read model and fold the log into it again (up to `until`), in the batches
+    it was appended in; returns the number of events applied. An event that cannot be
+    applied raises `LogDamagedError`."""
     total = (q.head_position(connection) if until is None else until) if progress else 0
     projector.reset(connection)
-    events = rows_after(connection, 0)
-    if until is not None:
-        events = itertools.takewhile(lambda e: e.position <= until, events)
     try:
-        return apply_checked(
+        return replay_fold(
             connection,
             projector,
-            events,
-            check=False,
+            scan(connection, 0, until),
             progress=(lambda n: progress(n, total)) if progress else None,
         )
     except ContentError as error:

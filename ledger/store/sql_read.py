@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from ledger.store.canonical import decode_json
 from ledger.store.record import StoredEvent
 from ledger.store.schema import events as events_table
 
@@ -26,8 +26,8 @@ def decode_row(row: sa.Row[Any]) -> StoredEvent:
         event_id=uuid.UUID(row.event_id),
         type=row.type,
         schema_version=row.schema_version,
-        payload=json.loads(row.payload),
-        metadata=json.loads(row.metadata),
+        payload=decode_json(row.payload),
+        metadata=decode_json(row.metadata),
         recorded_at=row.recorded_at,
         prev_hash=row.prev_hash,
         hash=row.hash,

@@ -11,13 +11,14 @@ shortest round-trip form, no NaN or infinity. `recorded_at` is written as
 `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC, `event_id` as a lower-case hyphenated UUID. The
 position is not hashed: the chain itself fixes the order, and positions are checked for
 gaps separately. docs/architecture.md repeats this so that a third party can re-verify.
+The text is written by `ledger.store.canonical`: orjson where its bytes are the standard
+library's, `json` elsewhere.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.errors import InvalidPayloadError
+from ledger.store.canonical import canonical_bytes, canonical_json, decode_json, reference_json
 from ledger.store.record import JSONDict, NewEvent, StoredEvent, VerifyResult
 
 GENESIS = "0" * 64
@@ -32,18 +34,21 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_STREAM_ID = 255
 MAX_TYPE = 100
 
-_encoder = json.JSONEncoder(
-    sort_keys=True,
-    separators=(",", ":"),
-    ensure_ascii=False,
-    allow_nan=False,
-    check_circular=False,  # a cycle raises RecursionError instead, which encoding catches
-)
-
-
-def canonical_json(value: Any) -> str:
-    """The canonical JSON text of `value` (see the module docstring)."""
-    return _encoder.encode(value)
+__all__ = [
+    "GENESIS",
+    "MAX_PAYLOAD_BYTES",
+    "MAX_STREAM_ID",
+    "MAX_TYPE",
+    "Encoded",
+    "canonical_json",
+    "encode_batch",
+    "encode_checked",
+    "event_hash",
+    "hash_of",
+    "same_content",
+    "utc_text",
+    "verify_chain",
+]
 
 
 @functools.lru_cache(maxsize=16)  # the events of a batch share one time
@@ -167,15 +172,33 @@ def _encode_object(name: str, value: Any) -> tuple[str, JSONDict, int]:
     """The canonical text of a payload or metadata object, its decoded copy and its size in
     UTF-8 bytes; `InvalidPayloadError` for anything `encode_checked` refuses.
 
+    The usual object takes the fast path: orjson writes it and reads it back, and a copy
+    equal to the value proves the value was plain JSON (string keys, finite numbers, no
+    tuples, enum members or UUIDs), whose text orjson writes as `json` does. Anything else
+    takes the reference path, `json` as before.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidPayloadError(name, "must be a JSON object")
+    data = canonical_bytes(value)
+    if data is not None:
+        decoded = decode_json(data)
+        if decoded == value:
+            if b"\\u0000" in data and _has_nul(value):
+                raise InvalidPayloadError(name, "contains a NUL character")
+            return data.decode("utf-8"), decoded, len(data)
+    return _encode_reference(name, value)
+
+
+def _encode_reference(name: str, value: Mapping[str, Any]) -> tuple[str, JSONDict, int]:
+    """`_encode_object` by the standard library, for what the fast path cannot prove.
+
     The key check is one C-level comparison: `json.loads` gives only string keys, and a
     string never equals an int, float, bool or None (the other keys `json` accepts), so a
     value equal to its decoded copy has string keys throughout. Only a value that differs
     (a tuple for a list, or a non-string key) is walked to tell which.
     """
-    if not isinstance(value, Mapping):
-        raise InvalidPayloadError(name, "must be a JSON object")
     try:
-        text = canonical_json(value)
+        text = reference_json(value)
     except ValueError as error:  # NaN / infinity, or an integer too long to print
         if _has_bad_float(value):
             raise InvalidPayloadError(name, "NaN and infinity are not JSON numbers") from error
@@ -184,7 +207,7 @@ def _encode_object(name: str, value: Any) -> tuple[str, JSONDict, int]:
         raise InvalidPayloadError(name, f"not JSON-serialisable: {error}") from error
     if "\\u0000" in text and _has_nul(value):
         raise InvalidPayloadError(name, "contains a NUL character")
-    decoded = json.loads(text)
+    decoded = decode_json(text)
     if decoded != value and _has_non_str_key(value):
         raise InvalidPayloadError(name, "object keys must be strings")
     try:
@@ -209,7 +232,7 @@ def encode_batch(events: Sequence[NewEvent]) -> list[Encoded]:
         _check_header(event)
         payload_text, payload, size = _encode_object("payload", event.payload)
         if encoded and event.metadata is shared:
-            metadata = dict(metadata) if flat else json.loads(metadata_text)
+            metadata = dict(metadata) if flat else decode_json(metadata_text)
         else:
             metadata_text, metadata, _ = _encode_object("metadata", event.metadata)
             shared = event.metadata

@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-import ledger.domain.quantity as quantity_module
+import ledger.domain
 from ledger.domain.quantity import (
     LEXICON_VERSION,
     Hedge,
@@ -21,10 +21,11 @@ from ledger.domain.quantity import (
     render_quantity,
     rounding_grain,
 )
+from ledger.domain.quantity.tables import build
 from ledger.errors import InvalidInputError, QuantityParseError
 from tests.strategies import estimate_texts, quantities, quantity_texts
 
-LEXICON_FILE = Path(quantity_module.__file__).with_name("lexicon.json")
+LEXICON_FILE = Path(ledger.domain.__file__).with_name("lexicon.json")
 LEXICON_DATA = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
 DOCS = Path(__file__).parents[2] / "docs" / "lexicon.md"
 INF = None
@@ -431,7 +432,7 @@ class TestEstimates:
         data = json.loads(json.dumps(LEXICON_DATA))
         data["estimate"]["point_words"].append("projected")
         with pytest.raises(ValueError, match="point word must also be a prefix hedge"):
-            quantity_module._build(data)
+            build(data)
 
     @given(estimate_texts().map(parse_quantity))
     def test_the_point_lies_inside_its_interval(self, q: Quantity) -> None:

@@ -12,9 +12,10 @@ from rich.text import Text
 
 from ledger.cli import render
 from ledger.cli.app import app, stdout
-from ledger.cli.diff import diff_view, figure_diff
+from ledger.cli.diff import diff_view
 from ledger.cli.options import Db, Json, opened, parse_day, parse_moment, parse_time
 from ledger.errors import InvalidInputError
+from ledger.service.diff import figure_diff
 
 FigureArg = Annotated[
     str,
@@ -227,7 +228,7 @@ def diff(
     first = parse_moment(start, "--from")
     with opened(db) as lg:
         second = parse_moment(end if end is not None else str(lg.head()), "--to")
-        result = figure_diff(lg, figure, first, second)
+        result = figure_diff(lg, figure, first, second, fields=("--from", "--to"))
     if json:
         render.emit(result)
     else:

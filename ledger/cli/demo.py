@@ -11,6 +11,7 @@ import typer
 from rich.rule import Rule
 from rich.text import Text
 
+from ledger import VerifyResult
 from ledger.cli import render
 from ledger.cli.app import CHECK_FAILED, UserError, app, stdout
 from ledger.cli.options import database_url, opened, shown, sqlite_file
@@ -21,7 +22,6 @@ from ledger.errors import LedgerError
 from ledger.service.ledger import Ledger
 from ledger.service.results import ReportView
 from ledger.service.seeds import load_seeds, seeds_dir
-from ledger.store.record import VerifyResult
 
 DEMO_FILE = "kz-demo.db"
 KILLED = "kz-unrest-2022/killed/kazakhstan"

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from ledger import VerifyResult
 from ledger.domain.estimate import (
     ClaimStatus,
     ClaimUse,
@@ -29,7 +30,6 @@ from ledger.domain.estimate import (
 from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, Source
 from ledger.service.results import CompensationView, ReportView, SourceView
-from ledger.store.record import VerifyResult
 
 # -- JSON ---------------------------------------------------------------------------------
 

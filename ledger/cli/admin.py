@@ -11,7 +11,7 @@ from typing import Annotated, TextIO
 import typer
 
 from ledger import Anchor
-from ledger.cli import render
+from ledger.cli import render, verify_view
 from ledger.cli.app import CHECK_FAILED, UserError, app, progress_bar, stderr, stdout
 from ledger.cli.options import Db, Json, database_url, opened, shown
 from ledger.errors import LogTruncatedError
@@ -225,7 +225,7 @@ def verify(
     if json:
         render.emit(result)
     else:
-        stdout().print(render.verify_text(result))
+        stdout().print(verify_view.verify_text(result))
     if not result.ok:
         raise typer.Exit(CHECK_FAILED)
 
@@ -302,7 +302,7 @@ def import_(
             f"imported {render.plural(result.events, 'event')} "
             f"({render.plural(result.figures, 'figure')}) into {render.markup(shown(lg.url))}"
         )
-        out.print(render.verify_text(check))
+        out.print(verify_view.verify_text(check))
     if not check.ok:
         raise typer.Exit(CHECK_FAILED)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ledger.cli import render
+from ledger.cli import estimate_views, render
 from ledger.service.diff import FigureDiff
 
 
@@ -44,7 +44,7 @@ def diff_view(diff: FigureDiff) -> RenderableType:
             listing.add_row(Text("•"), body)
         parts += [Text("Claims whose standing or flags changed", style="bold"), listing]
     if diff.events:
-        parts.append(render.history_table(diff.events, title="Events that did it"))
+        parts.append(estimate_views.history_table(diff.events, title="Events that did it"))
     else:
         parts.append(Text("no event in between changed this figure", style="dim"))
     return Group(*parts)

@@ -4,7 +4,8 @@ No database driver or SQLAlchemy exception reaches a caller: the stores translat
 the boundary into these. Input errors name the field and the reason.
 
     LedgerError
-    ├── InvalidInputError            bad input: .field names it, .reason says why (ValueError)
+    ├── InvalidInputError            bad input: .field names it, .reason says why (ValueError);
+    │   │                            .path: the field as parts, ("reports", 3, "claims", 0, "value")
     │   ├── QuantityParseError       a value as written that the lexicon cannot read (.text)
     │   └── InvalidPayloadError      an event payload that cannot be stored (NaN, NUL, size…)
     ├── NotFoundError                a named thing does not exist (KeyError); .suggestion:
@@ -36,6 +37,7 @@ the boundary into these. Input errors name the field and the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,13 +73,41 @@ class LedgerError(Exception):
     """The root of every error the ledger raises on purpose."""
 
 
+FieldPath = tuple[str | int, ...]
+"""Where a field is, as parts: names of fields and indexes into lists."""
+
+_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def field_path(field: str) -> FieldPath:
+    """The parts of a field as the ledger names it in its errors: `reports[3].claims[0].value`
+    is ("reports", 3, "claims", 0, "value"); a field not written that way (`--at`,
+    `file.yaml:14`) is one part, itself."""
+    parts: list[str | int] = []
+    for piece in field.split("."):
+        match = _PART.fullmatch(piece)
+        if match is None:
+            return (field,)
+        parts.append(match.group(1))
+        parts.extend(int(number) for number in _INDEX.findall(match.group(2)))
+    return tuple(parts)
+
+
 class InvalidInputError(LedgerError, ValueError):
-    """Input the ledger will not record; nothing was appended."""
+    """Input the ledger will not record; nothing was appended. `field` names it as text,
+    `path` as parts (see `field_path`): where a caller finds the bad value in what it
+    passed, e.g. a report of a stream and a field of that report."""
 
     def __init__(self, field: str, reason: str) -> None:
         self.field = field
         self.reason = reason
         super().__init__(f"{field}: {reason}")
+
+    @property
+    def path(self) -> FieldPath:
+        """The field as parts: ("reports", 3, "claims", 0, "value")."""
+        return field_path(self.field)
 
 
 class QuantityParseError(InvalidInputError):

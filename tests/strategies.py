@@ -337,3 +337,15 @@ def ledger_operations(draw: st.DrawFn) -> list[tuple[str, dict[str, object]]]:
             by = draw(st.sampled_from(LEDGER_SOURCES))
             operations.append((kind, {"target": target, "other": other, "by": by}))
     return operations
+
+
+@st.composite
+def field_paths(draw: st.DrawFn) -> tuple[str | int, ...]:
+    """A field as the ledger names it in errors, as parts: names, each followed by any
+    number of list indexes (`reports[3].claims[0].value`)."""
+    names = draw(st.lists(st.from_regex(r"[a-z_][a-z0-9_]{0,11}", fullmatch=True), min_size=1))
+    parts: list[str | int] = []
+    for name in names:
+        parts.append(name)
+        parts.extend(draw(st.lists(st.integers(0, 10**6), max_size=2)))
+    return tuple(parts)

@@ -10,15 +10,14 @@ from typing import Annotated, TextIO
 
 import typer
 
-from ledger.cli import render
+from ledger import Anchor
+from ledger.cli import render, verify_view
 from ledger.cli.app import CHECK_FAILED, UserError, app, progress_bar, stderr, stdout
 from ledger.cli.options import Db, Json, database_url, opened, shown
 from ledger.errors import LogTruncatedError
+from ledger.service import schema
 from ledger.service.seeds import load_seeds
 from ledger.service.transfer import export_lines, import_lines
-from ledger.store import migrate as migrations
-from ledger.store.record import Anchor
-from ledger.store.sql import normalise_url
 
 
 @app.command(rich_help_panel="Set up")
@@ -45,7 +44,7 @@ def init(
                 )
             load_seeds(lg)
         head = lg.head()
-        revision = migrations.current_revision(lg.store.engine)
+        revision = schema.revision(lg)
         if json:
             render.emit({"db": shown(lg.url), "revision": revision, "events": head})
             return
@@ -69,11 +68,10 @@ def migrate(
     Runs the Alembic migrations. With --sql nothing is touched: the DDL for the
     database's dialect is printed for a DBA to review and run."""
     if sql:
-        url = normalise_url(database_url(db))
-        typer.echo(migrations.upgrade_sql(url), nl=False)
+        typer.echo(schema.upgrade_sql(database_url(db)), nl=False)
         return
     with opened(db, create=True) as lg:
-        revision = migrations.current_revision(lg.store.engine)
+        revision = schema.revision(lg)
         if json:
             render.emit({"db": shown(lg.url), "revision": revision, "head": revision})
             return
@@ -227,7 +225,7 @@ def verify(
     if json:
         render.emit(result)
     else:
-        stdout().print(render.verify_text(result))
+        stdout().print(verify_view.verify_text(result))
     if not result.ok:
         raise typer.Exit(CHECK_FAILED)
 
@@ -304,7 +302,7 @@ def import_(
             f"imported {render.plural(result.events, 'event')} "
             f"({render.plural(result.figures, 'figure')}) into {render.markup(shown(lg.url))}"
         )
-        out.print(render.verify_text(check))
+        out.print(verify_view.verify_text(check))
     if not check.ok:
         raise typer.Exit(CHECK_FAILED)
 

@@ -11,7 +11,8 @@ import typer
 from rich.rule import Rule
 from rich.text import Text
 
-from ledger.cli import render
+from ledger import VerifyResult
+from ledger.cli import estimate_views, record_views, render, verify_view
 from ledger.cli.app import CHECK_FAILED, UserError, app, stdout
 from ledger.cli.options import database_url, opened, shown, sqlite_file
 from ledger.domain.estimate import FigureEstimate
@@ -21,7 +22,6 @@ from ledger.errors import LedgerError
 from ledger.service.ledger import Ledger
 from ledger.service.results import ReportView
 from ledger.service.seeds import load_seeds, seeds_dir
-from ledger.store.record import VerifyResult
 
 DEMO_FILE = "kz-demo.db"
 KILLED = "kz-unrest-2022/killed/kazakhstan"
@@ -137,24 +137,24 @@ def _print(
     )
     out.print()
     out.print(Text("Every figure at a glance", style="bold"))
-    out.print(render.estimates_summary(estimates))
+    out.print(estimate_views.estimates_summary(estimates))
     for estimate in estimates:
         out.print()
         out.print(Rule(style="dim"))
-        out.print(render.estimate_view(estimate, figures.get(estimate.figure)))
+        out.print(estimate_views.estimate_view(estimate, figures.get(estimate.figure)))
     out.print()
     out.print(Rule(f"[bold]How the estimate of {KILLED} moved, and why"))
-    out.print(render.history_table(changes))
+    out.print(estimate_views.history_table(changes))
     out.print()
     out.print(Rule("[bold]The retracted Telegram post, as recorded"))
-    out.print(render.report_view(post))
+    out.print(record_views.report_view(post))
     out.print()
     out.print(Rule("[bold]What the ledger refuses"))
     out.print(f"ledger {render.markup(refused['action'])}")
     out.print(Text(f"refused ({refused['error']}): {refused['message']}", style="red"))
     out.print(Text("Nothing was appended.", style="dim"))
     out.print()
-    out.print(render.verify_text(check))
+    out.print(verify_view.verify_text(check))
     out.print()
     path = sqlite_file(url)
     target = str(path.name if default_file and path is not None else shown(url))

@@ -7,10 +7,9 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import sqlalchemy as sa
 import typer
@@ -19,6 +18,7 @@ import ledger
 from ledger.cli.app import DATABASE_FAILED, UserError
 from ledger.errors import DatabaseUnavailableError
 from ledger.service import inputs
+from ledger.service.diff import Moment
 from ledger.service.ledger import default_url
 
 DATABASE_ENV = "LEDGER_DATABASE_URL"
@@ -118,27 +118,6 @@ def parse_time(text: str, option: str) -> datetime:
 def parse_day(text: str, option: str) -> date | datetime:
     """A calendar date (YYYY-MM-DD), or a time with a zone."""
     return inputs.day_or_time(text, option)
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A point `diff` can compare: a position, a recorded time, or "as known on" a date."""
-
-    kind: Literal["position", "recorded", "known_on"]
-    text: str
-    position: int | None = None
-    recorded: datetime | None = None
-    known_on: date | None = None
-
-    def describe(self) -> str:
-        """The moment in words."""
-        match self.kind:
-            case "position":
-                return f"after position {self.position}"
-            case "recorded":
-                return f"as recorded before {self.text}"
-            case _:
-                return f"as known on {self.text} (reports published by the end of that day, UTC)"
 
 
 def parse_moment(text: str, option: str) -> Moment:

@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from ledger.cli import render
+from ledger.cli import estimate_views, record_views, render
 from ledger.cli.app import app, stdout
-from ledger.cli.diff import diff_view, figure_diff
+from ledger.cli.diff import diff_view
 from ledger.cli.options import Db, Json, opened, parse_day, parse_moment, parse_time
 from ledger.errors import InvalidInputError
+from ledger.service.diff import figure_diff
 
 FigureArg = Annotated[
     str,
@@ -30,7 +31,7 @@ def sources(db: Db = None, json: Json = False) -> None:
     if json:
         render.emit(found)
     else:
-        stdout().print(render.sources_table(found))
+        stdout().print(record_views.sources_table(found))
 
 
 @app.command(rich_help_panel="Read")
@@ -42,7 +43,7 @@ def figures(db: Db = None, json: Json = False) -> None:
     if json:
         render.emit(found)
     else:
-        stdout().print(render.figures_table(found, estimates))
+        stdout().print(record_views.figures_table(found, estimates))
 
 
 @app.command(rich_help_panel="Read")
@@ -56,7 +57,7 @@ def claims(figure: FigureArg, db: Db = None, json: Json = False) -> None:
     if json:
         render.emit(found)
     else:
-        stdout().print(render.claims_table(found))
+        stdout().print(record_views.claims_table(found))
 
 
 @app.command(rich_help_panel="Read")
@@ -77,7 +78,7 @@ def report(
     if json:
         render.emit(found)
     else:
-        stdout().print(render.report_view(found))
+        stdout().print(record_views.report_view(found))
 
 
 @app.command(rich_help_panel="Read")
@@ -98,7 +99,7 @@ def source(
     if json:
         render.emit(found)
     else:
-        stdout().print(render.source_view(found))
+        stdout().print(record_views.source_view(found))
 
 
 @app.command(rich_help_panel="Read")
@@ -165,7 +166,7 @@ def estimate(
     if json:
         render.emit(found)
     else:
-        stdout().print(render.estimate_view(found, description, moment_text=when))
+        stdout().print(estimate_views.estimate_view(found, description, moment_text=when))
 
 
 @app.command(rich_help_panel="Read")
@@ -193,7 +194,7 @@ def history(
     if json:
         render.emit(changes)
         return
-    stdout().print(render.history_table(changes, title=f"History of {figure}"))
+    stdout().print(estimate_views.history_table(changes, title=f"History of {figure}"))
     if limit is not None and len(changes) == limit:
         more = f"ledger history {figure} --after {changes[-1].position} --limit {limit}"
         stdout().print(Text(f"more: {more}", style="dim"))
@@ -227,7 +228,7 @@ def diff(
     first = parse_moment(start, "--from")
     with opened(db) as lg:
         second = parse_moment(end if end is not None else str(lg.head()), "--to")
-        result = figure_diff(lg, figure, first, second)
+        result = figure_diff(lg, figure, first, second, fields=("--from", "--to"))
     if json:
         render.emit(result)
     else:

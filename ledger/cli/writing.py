@@ -11,8 +11,9 @@ import typer
 
 from ledger.cli import render
 from ledger.cli.app import app, progress_bar, stdout
-from ledger.cli.inputs import check_reports, open_reports, write_reports
+from ledger.cli.inputs import check_reports, write_reports
 from ledger.cli.options import Db, Json, opened, parse_day, parse_time
+from ledger.cli.report_files import open_reports
 from ledger.domain.model import FigureKind, SourceKind
 from ledger.service.ledger import RecordedEvent, RecordedReport
 

@@ -8,7 +8,7 @@ from typing import Any
 from ledger.domain.events import ClaimAsserted, Event, ReportFiled
 from ledger.domain.model import Claim, Report
 from ledger.domain.quantity import parse_quantity
-from ledger.errors import InvalidInputError, QuantityParseError
+from ledger.errors import FieldPath, InvalidInputError, QuantityParseError
 from ledger.service import inputs
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -47,6 +47,18 @@ def compensation_fields(
         "evidence": inputs.optional_text(evidence, "evidence"),
         "published_at": moment,
     }
+
+
+def report_in_error(error: InvalidInputError) -> tuple[int, FieldPath] | None:
+    """Which report of a batch or a stream (`Ledger.append_reports`,
+    `Ledger.append_report_stream`) an input error is about — its index — and where the
+    bad field is within that report: `reports[3].claims[0].value` is (3, ("claims", 0,
+    "value")). None when the error names no report of a batch."""
+    match error.path:
+        case ("reports", int() as index, str() as name, *rest):
+            return index, (name, *rest)
+        case _:
+            return None
 
 
 def report_events(report: Report, prefix: str) -> list[Event]:

@@ -1,15 +1,13 @@
 """`ledger diff`: claims whose flags changed are listed beside those whose standing
-changed — a new dispute above all — on SQLite and on PostgreSQL; the comparison itself is
-a pure function of two estimates."""
+changed — a new dispute above all — on SQLite and on PostgreSQL. The comparison itself is
+specified in tests/integration/test_diff.py."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import ledger
-from ledger.cli.diff import claim_differences, compare
 from tests.cli.conftest import KILLED, TROOPS, Run
 
 DISPUTED = "rferl-killed-164"
@@ -93,20 +91,3 @@ class TestFlagsInTheDiff:
         first = {c["claim_id"]: c for c in shown["claims"]}["rferl-csto-troops-3000"]
         assert first["before"] == first["after"] == "counted"
         assert (first["flags_before"], first["flags_after"]) == ([], ["in conflict"])
-
-
-class TestCompare:
-    def test_is_a_function_of_two_estimates(self, kz: str) -> None:
-        """`compare` needs no ledger: the same estimate twice differs in nothing, and its
-        claims against an empty estimate are all new."""
-        with ledger.open(kz) as lg:
-            now = lg.estimate(KILLED)
-            empty = lg.estimate(KILLED, known_on=datetime(2022, 1, 1, tzinfo=UTC))
-        same = compare(now, now, [], start="now", end="now")
-        assert (same.changed, same.claims, same.events) == ((), (), ())
-        assert same.figure == KILLED
-        fresh = claim_differences(empty, now)
-        assert {c.claim_id for c in fresh} == {
-            u.claim_id for u in (*now.provenance.used, *now.provenance.excluded)
-        }
-        assert all(c.before is None for c in fresh)

@@ -11,7 +11,7 @@ import pytest
 
 import ledger
 from bench.large_file import measure
-from ledger.cli import inputs
+from ledger.cli import report_files
 from ledger.cli.inputs import CHUNK
 from ledger.service.transfer import export_lines
 from tests.cli.conftest import KILLED, Run, event_count, seed
@@ -215,7 +215,7 @@ class TestAppendSize:
         self, run: Run, kz: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A JSON or YAML document over the limit is refused, pointing to JSON Lines."""
-        monkeypatch.setattr(inputs, "MAX_DOCUMENT", 100)
+        monkeypatch.setattr(report_files, "MAX_DOCUMENT", 100)
         path = tmp_path / "big.yaml"
         path.write_text(YAML)
         message = refused(run, kz, "append", path)
@@ -225,7 +225,7 @@ class TestAppendSize:
         self, run: Run, kz: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A JSON Lines line over the limit is refused at its line."""
-        monkeypatch.setattr(inputs, "MAX_LINE", 100)
+        monkeypatch.setattr(report_files, "MAX_LINE", 100)
         path = tmp_path / "long.jsonl"
         path.write_text(json.dumps(REPORT) + "\n")
         assert f"{path}:1: a line longer than" in refused(run, kz, "append", path)
@@ -345,7 +345,7 @@ class TestAppendChangingFile:
         appended to it meanwhile) is refused at the new line, not written half-checked."""
         path = tmp_path / "growing.jsonl"
         path.write_text(json.dumps(REPORT) + "\n")
-        source = inputs.open_reports(str(path))
+        source = report_files.open_reports(str(path))
         try:
             assert len(list(source.reports())) == 1
             with path.open("a") as file:

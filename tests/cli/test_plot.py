@@ -1,5 +1,6 @@
 """`ledger plot`: the picture is produced and depicts the data, on a scale that fits it,
-with every label readable."""
+with every label readable. What it shows, as data, is specified in
+tests/integration/test_timeline.py."""
 
 from __future__ import annotations
 
@@ -15,11 +16,9 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.transforms import Bbox
 
 import ledger
-from ledger.cli.plot import Scale, choose_scale, draw, timeline
-from ledger.domain.estimate import EstimateStatus
+from ledger.cli.plot import Scale, choose_scale, draw
+from ledger.service.timeline import timeline
 from tests.cli.conftest import DETAINED, KILLED, TROOPS, Run
-
-RETRACTION_PUBLISHED = datetime(2022, 1, 9, 17, 0, tzinfo=UTC)  # 12:00 -05:00
 
 
 def _ids(svg: str, prefix: str) -> list[str]:
@@ -95,32 +94,6 @@ class TestPlot:
         assert result.exit_code == 2
         assert "plotting needs matplotlib" in result.stderr
         assert "claim-ledger[plot]" in result.stderr
-
-
-class TestTimeline:
-    def test_publication_axis_follows_what_was_known_when(self, kz: str) -> None:
-        """On the publication axis each step is the estimate as known at that time, and
-        the retraction sits at its publication time."""
-        with ledger.open(kz) as lg:
-            line = timeline(lg, KILLED, "published")
-            claims = lg.claims(KILLED)
-        assert len(line.marks) == len(claims)
-        assert [w.at for w in line.withdrawals] == [RETRACTION_PUBLISHED]
-        assert line.steps[-1].best == 164
-        assert line.steps[-1].status is EstimateStatus.SINGLE_ORIGIN
-        assert all(a.at < b.at for a, b in zip(line.steps, line.steps[1:], strict=False))
-
-    def test_recorded_axis_follows_the_history(self, kz: str) -> None:
-        """On the recorded axis the steps are the history's changes of low/best/high/status."""
-        with ledger.open(kz) as lg:
-            line = timeline(lg, TROOPS, "recorded")
-            history = lg.history(TROOPS)
-        assert [s.status for s in line.steps] == [
-            EstimateStatus.SINGLE_ORIGIN,
-            EstimateStatus.CONFLICTING,
-        ]
-        assert line.steps[-1].at == history[-1].recorded_at
-        assert len(line.conflicts) == 1
 
 
 QUAKE = "test-quake/killed/region"

@@ -10,6 +10,7 @@ import pytest
 
 import ledger
 from ledger import Claim, Report
+from ledger.service.commands import report_in_error
 
 FIGURE = "stream-test/killed/capital"
 
@@ -72,6 +73,7 @@ class TestAppendReportStream:
         with pytest.raises(ledger.QuantityParseError) as raised:
             book.append_report_stream(reports(30, bad_at=27), chunk_size=10)
         assert raised.value.field == "reports[27].claims[0].value"
+        assert report_in_error(raised.value) == (27, ("claims", 0, "value"))
         assert book.head() == head
         assert book.verify().ok
         assert book.claims(FIGURE) == []

@@ -18,8 +18,9 @@ from datetime import datetime
 import structlog
 from sqlalchemy import Connection
 
+from ledger.domain.asserted import claim_document, claim_row
 from ledger.domain.decide import decide
-from ledger.domain.estimate import ClaimStatus, ClaimView, EstimateSummary, EventRef, policy_claim
+from ledger.domain.estimate import ClaimStatus, ClaimView, EstimateSummary, policy_claim
 from ledger.domain.events import (
     ClaimAsserted,
     Compensation,
@@ -28,18 +29,23 @@ from ledger.domain.events import (
     ReportFiled,
     SourceRegistered,
 )
-from ledger.domain.history import EstimateChange, cause_of, changed_fields
+from ledger.domain.history import (
+    Document,
+    cause_document,
+    change_document,
+    changed_fields,
+    ref_document,
+)
 from ledger.domain.model import Figure
 from ledger.domain.nesting import Recomputed, recompute
 from ledger.domain.policy import Nesting
 from ledger.domain.standing import WITHDRAWING, WITHDRAWN_SOURCE, ClaimChange, apply_change
-from ledger.domain.values import microseconds
 from ledger.errors import LogTruncatedError, ReadModelBehindError
 from ledger.projections import queries as q
 from ledger.projections import statements as s
 from ledger.projections import tables as t
 from ledger.projections.state import ProjectionState
-from ledger.projections.statements import Sql
+from ledger.projections.statements import Sql, json_text
 from ledger.store.record import StoredEvent
 
 log = structlog.get_logger("ledger.projections")
@@ -149,66 +155,49 @@ class Projector:
     def _assert(self, sql: Sql, stored: StoredEvent, event: ClaimAsserted) -> set[str]:
         state = self.state.state(event.figure)  # loaded before the claim is written
         parent = self.state.claim(event.derived_from) if event.derived_from else None
-        # Built from a validated event: nothing to validate again.
-        view = ClaimView.model_construct(
-            claim_id=event.claim_id,
-            report_id=event.report_id,
-            figure=event.figure,
-            value=event.value,
-            quantity=event.quantity,
-            as_of=event.as_of,
-            origin=event.origin,
-            outlet=event.outlet,
-            published_at=event.published_at,
-            derived_from=event.derived_from,
-            quote=event.quote,
-            note=event.note,
-            position=stored.position,
-            root_claim_id=parent.root_claim_id if parent else event.claim_id,
-            root_origin=parent.root_origin if parent else event.origin,
-            root_published_at=(parent.root_published_at or parent.published_at) if parent else None,
-            root_position=_root_position(parent) if parent else None,
-        )
-        asserted = view.model_dump_json()
-        quantity = view.quantity
-        claim = policy_claim(view)
+        document = claim_document(event, stored.position, parent)
+        claim = claim_row(event, stored.position, parent)
+        asserted = json_text(document)
+        quantity = event.quantity
         sql.run(
             s.INSERT_CLAIM,
             (
-                view.claim_id,
-                view.figure,
-                view.report_id,
-                view.origin,
-                view.derived_from,
-                view.position,
-                sql.time(view.published_at),
-                view.status.value,
-                view.root_claim_id,
-                view.root_origin,
-                view.as_of.isoformat(),
+                claim.claim_id,
+                event.figure,
+                claim.report_id,
+                event.origin,
+                event.derived_from,
+                claim.position,
+                sql.time(event.published_at),
+                claim.status.value,
+                claim.root_claim_id,
+                claim.root_origin,
+                event.as_of.isoformat(),
                 str(quantity.low),
                 _text(quantity.high),
                 _text(quantity.number),
                 quantity.hedge.value,
-                microseconds(view.published_at),
-                view.withdrawn_via,
+                claim.published_us,
+                None,
                 claim.root_published_us,
                 claim.root_position,
                 asserted,
                 asserted,
             ),
         )
-        self.state.keep(view)
+        self.state.keep_document(claim.claim_id, document)
         state.asserted(claim)
         if parent is not None:
             via = parent.withdrawn_via or (
                 parent.claim_id if parent.status in _WITHDRAWN_STATUSES else None
             )
             if via is not None:
-                when = max(view.published_at, _withdrawn_on(sql, via) or view.published_at)
+                when = max(event.published_at, _withdrawn_on(sql, via) or event.published_at)
                 change = ClaimChange(
                     type=WITHDRAWN_SOURCE, position=stored.position, published_at=when, via=via
                 )
+                view = self.state.claim(claim.claim_id)
+                assert view is not None, f"claim {claim.claim_id} was just written"
                 self._change(sql, view, change)
         return {event.figure}
 
@@ -282,7 +271,7 @@ class Projector:
         key, before, after = change.figure, change.before, change.after
         stored = change.causes[-1][0]
         ref = _ref(stored)
-        summary = after.model_dump_json()
+        summary = after.model_dump(mode="json")
         row = (
             stored.position,
             sql.number(after.low),
@@ -294,30 +283,26 @@ class Projector:
             after.origins,
             after.earlier,
             None if after.as_of is None else after.as_of.isoformat(),
-            summary,
-            ref.model_dump_json(),
+            json_text(summary),
+            json_text(ref),
             key,
         )
         if sql.run(s.UPDATE_ESTIMATE, row).rowcount == 0:
             sql.run(s.INSERT_ESTIMATE, row)
-        # Built from validated values: nothing to validate again.
-        entry = EstimateChange.model_construct(
-            figure=key,
-            position=stored.position,
-            recorded_at=stored.recorded_at,
-            before=before,
-            after=after,
-            changed=changed_fields(before, after),
-            causes=tuple(
-                cause_of(_ref(s), e, None if f == key else f) for s, e, f in change.causes
-            ),
+        entry = change_document(
+            key,
+            ref,
+            None if before is None else before.model_dump(mode="json"),
+            summary,
+            changed_fields(before, after),
+            [cause_document(_ref(s), e, None if f == key else f) for s, e, f in change.causes],
         )
         sql.run(
             s.INSERT_HISTORY,
-            (key, stored.position, sql.time(stored.recorded_at), entry.model_dump_json()),
+            (key, stored.position, sql.time(stored.recorded_at), json_text(entry)),
         )
         # What a later read of the stored row gives (numbers go through JSON).
-        self.state.state(key).summary = EstimateSummary.model_validate_json(summary)
+        self.state.state(key).summary = EstimateSummary.model_validate(summary)
 
 
 _WITHDRAWN_STATUSES = frozenset((ClaimStatus.RETRACTED, ClaimStatus.REFUTED, ClaimStatus.CORRECTED))
@@ -331,17 +316,8 @@ def _text(number: object) -> str | None:
     return None if number is None else str(number)
 
 
-def _ref(stored: StoredEvent) -> EventRef:
-    return EventRef.model_construct(
-        position=stored.position,
-        event_type=stored.type,
-        event_id=str(stored.event_id),
-        recorded_at=stored.recorded_at,
-    )
-
-
-def _root_position(parent: ClaimView) -> int:
-    return parent.position if parent.root_position is None else parent.root_position
+def _ref(stored: StoredEvent) -> Document:
+    return ref_document(stored.position, stored.type, str(stored.event_id), stored.recorded_at)
 
 
 def _withdrawn_on(sql: Sql, claim_id: str) -> datetime | None:

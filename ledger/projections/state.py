@@ -20,6 +20,7 @@ from typing import Any
 
 from ledger.domain.estimate import ClaimView, EstimateSummary
 from ledger.domain.fold import FigureState
+from ledger.domain.history import Document
 from ledger.domain.model import Figure, FigureKind
 from ledger.domain.policy import ClaimStatus, PolicyClaim
 from ledger.domain.quantity import Hedge
@@ -40,6 +41,7 @@ class ProjectionState:
         self._children: dict[str, list[str]] = {}
         self._states: dict[str, FigureState] = {}
         self._batch: dict[str, ClaimView] = {}  # claims read or written in this batch
+        self._written: dict[str, Document] = {}  # claims asserted in it, read on demand
         self.sql: Sql | None = None
 
     # -- the one rule ---------------------------------------------------------------------
@@ -62,11 +64,13 @@ class ProjectionState:
         self._children.clear()
         self._states.clear()
         self._batch.clear()
+        self._written.clear()
 
     def done(self, head: tuple[int, str]) -> None:
         """The batch applied; the state now stands for the log up to `head`."""
         self.head = head
         self._batch.clear()
+        self._written.clear()
 
     # -- sources and figures ----------------------------------------------------------------
 
@@ -129,10 +133,14 @@ class ProjectionState:
         return self._sql.one(s.REPORT_EXISTS, (report_id,)) is not None
 
     def has_claim(self, claim_id: str) -> bool:
-        return claim_id in self._batch or self._sql.one(s.CLAIM_EXISTS, (claim_id,)) is not None
+        if claim_id in self._batch or claim_id in self._written:
+            return True
+        return self._sql.one(s.CLAIM_EXISTS, (claim_id,)) is not None
 
     def claim(self, claim_id: str) -> ClaimView | None:
         found = self._batch.get(claim_id)
+        if found is None and (document := self._written.get(claim_id)) is not None:
+            found = self._batch[claim_id] = ClaimView.model_validate(document)
         if found is None:
             row = self._sql.one(s.CLAIM, (claim_id,))
             if row is None:
@@ -141,8 +149,12 @@ class ProjectionState:
         return found
 
     def keep(self, claim: ClaimView) -> None:
-        """A claim as this batch wrote it."""
+        """A claim as this batch changed it."""
         self._batch[claim.claim_id] = claim
+
+    def keep_document(self, claim_id: str, document: Document) -> None:
+        """A claim as this batch asserted it (its `ClaimView` document)."""
+        self._written[claim_id] = document
 
     def is_event(self, event_id: str) -> bool:
         return q.event_type_of(self._sql.connection, event_id) is not None

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
@@ -80,6 +81,11 @@ class Sql:
     def time(self, moment: datetime) -> Any:
         """A time as the `UTCDateTime` columns store it."""
         return self._time(moment) if self._time is not None else moment
+
+
+def json_text(document: Any) -> str:
+    """A read-model document (JSON-ready values) as text."""
+    return orjson.dumps(document).decode()
 
 
 def insert(table: sa.Table) -> str:

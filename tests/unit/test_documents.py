@@ -1,0 +1,95 @@
+"""The projection writes claims and history entries from documents, not models: each
+document reads back as exactly the model it stands for."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from ledger.domain.asserted import claim_document, claim_row
+from ledger.domain.estimate import ClaimView, EventRef, policy_claim
+from ledger.domain.events import ClaimAsserted, ClaimRetracted, FigureDefined
+from ledger.domain.history import Cause, cause_document, ref_document
+from ledger.domain.model import FigureKind
+from ledger.domain.quantity import parse_quantity
+
+PUBLISHED = datetime(2022, 1, 9, 14, 30, 0, 123456, tzinfo=UTC)
+
+
+def asserted(claim_id: str, value: str, derived_from: str | None = None) -> ClaimAsserted:
+    return ClaimAsserted(
+        claim_id=claim_id,
+        report_id="r1",
+        figure="kz/detained",
+        value=value,
+        quantity=parse_quantity(value),
+        as_of=date(2022, 1, 9),
+        origin="kz-interior-ministry",
+        outlet="reuters",
+        published_at=PUBLISHED,
+        derived_from=derived_from,
+        quote="at least 5,969 people were detained",
+        note="from the ministry's briefing",
+    )
+
+
+def view(event: ClaimAsserted, position: int, parent: ClaimView | None) -> ClaimView:
+    """The model as the projection used to build it."""
+    return ClaimView(
+        claim_id=event.claim_id,
+        report_id=event.report_id,
+        figure=event.figure,
+        value=event.value,
+        quantity=event.quantity,
+        as_of=event.as_of,
+        origin=event.origin,
+        outlet=event.outlet,
+        published_at=event.published_at,
+        derived_from=event.derived_from,
+        quote=event.quote,
+        note=event.note,
+        position=position,
+        root_claim_id=parent.root_claim_id if parent else event.claim_id,
+        root_origin=parent.root_origin if parent else event.origin,
+        root_published_at=(parent.root_published_at or parent.published_at) if parent else None,
+        root_position=(parent.root_position or parent.position) if parent else None,
+    )
+
+
+def test_a_claim_document_reads_back_as_its_view_and_its_policy_row() -> None:
+    root = asserted("c1", "at least 5,969")
+    root_view = view(root, 10, None)
+    assert ClaimView.model_validate(claim_document(root, 10, None)) == root_view
+    assert claim_row(root, 10, None) == policy_claim(root_view)
+    relay = asserted("c2", "nearly 6,000", derived_from="c1")
+    relay_view = view(relay, 12, root_view)
+    assert ClaimView.model_validate(claim_document(relay, 12, root_view)) == relay_view
+    assert claim_row(relay, 12, root_view) == policy_claim(relay_view)
+
+
+def test_cause_documents_read_back_as_causes() -> None:
+    recorded = datetime(2022, 1, 10, tzinfo=UTC)
+    event_id = str(uuid.uuid4())
+    ref = ref_document(7, "ClaimRetracted", event_id, recorded)
+    assert EventRef.model_validate(ref) == EventRef(
+        position=7, event_type="ClaimRetracted", event_id=event_id, recorded_at=recorded
+    )
+    retracted = ClaimRetracted(claim_id="c1", by="kz-health-ministry", reason="post deleted")
+    cause = Cause.model_validate(cause_document(ref, retracted, via="kz/detained/almaty"))
+    assert cause.via == "kz/detained/almaty"
+    assert cause.description == (
+        "claim c1 retracted by kz-health-ministry: post deleted "
+        "(in nested figure kz/detained/almaty)"
+    )
+    assert cause.by == "kz-health-ministry"
+    claim = Cause.model_validate(cause_document(ref, asserted("c1", "164")))
+    assert (claim.claim_id, claim.by, claim.published_at) == (
+        "c1",
+        "kz-interior-ministry",
+        PUBLISHED,
+    )
+    assert claim.description == "reuters reported '164' from kz-interior-ministry (claim c1)"
+    defined = FigureDefined(figure="kz/killed", unit="people", kind=FigureKind.CUMULATIVE)
+    assert Cause.model_validate(cause_document(ref, defined)).description == (
+        "figure kz/killed defined"
+    )

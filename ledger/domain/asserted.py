@@ -8,11 +8,38 @@ and a test proves it reads back as the model.
 
 from __future__ import annotations
 
-from ledger.domain.estimate import ClaimView
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
 from ledger.domain.events import ClaimAsserted
 from ledger.domain.history import Document, time_json
 from ledger.domain.policy import ClaimStatus, PolicyClaim
 from ledger.domain.values import as_of_key, microseconds
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    """What a relay takes from the claim it relays: whose statement it joins, and whether
+    that claim still stands."""
+
+    claim_id: str
+    root_claim_id: str
+    root_origin: str
+    root_published_us: int  # the root claim's publication, microseconds since the epoch
+    root_position: int
+    status: ClaimStatus
+    withdrawn_via: str | None
+
+    @property
+    def withdrawn(self) -> str | None:
+        """The withdrawn claim a relay of this one rests on (None: it stands)."""
+        if self.withdrawn_via is not None:
+            return self.withdrawn_via
+        return self.claim_id if self.status in _WITHDRAWING else None
+
+
+_WITHDRAWING = frozenset((ClaimStatus.RETRACTED, ClaimStatus.REFUTED, ClaimStatus.CORRECTED))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _FRESH: Document = {
     "status": ClaimStatus.ACTIVE.value,
@@ -27,7 +54,7 @@ _FRESH: Document = {
 """A new claim's standing, as `ClaimView` writes its defaults."""
 
 
-def claim_document(event: ClaimAsserted, position: int, parent: ClaimView | None) -> Document:
+def claim_document(event: ClaimAsserted, position: int, parent: Relayed | None) -> Document:
     """The `ClaimView` document of a new claim (`parent`: the claim it relays)."""
     document = event.model_dump(mode="json")
     del document["type"], document["corrects"]
@@ -40,36 +67,35 @@ def claim_document(event: ClaimAsserted, position: int, parent: ClaimView | None
             "root_position": None,
         }
     else:
+        root_published = _EPOCH + timedelta(microseconds=parent.root_published_us)
         document |= {
             "root_claim_id": parent.root_claim_id,
             "root_origin": parent.root_origin,
-            "root_published_at": time_json(parent.root_published_at or parent.published_at),
-            "root_position": root_position(parent),
+            "root_published_at": time_json(root_published),
+            "root_position": parent.root_position,
         }
     return document | _FRESH
 
 
-def claim_row(event: ClaimAsserted, position: int, parent: ClaimView | None) -> PolicyClaim:
+def claim_row(event: ClaimAsserted, position: int, parent: Relayed | None) -> PolicyClaim:
     """What the policy reads of a new claim (`policy_claim` of its view)."""
     quantity = event.quantity
     published = microseconds(event.published_at)
     if parent is None:
-        root_id, root_origin, root_published, root_at = (
-            event.claim_id,
-            event.origin,
-            published,
-            position,
-        )
+        root = (event.claim_id, event.origin, published, position)
     else:
-        root_id, root_origin = parent.root_claim_id, parent.root_origin
-        root_published = microseconds(parent.root_published_at or parent.published_at)
-        root_at = root_position(parent)
+        root = (
+            parent.root_claim_id,
+            parent.root_origin,
+            parent.root_published_us,
+            parent.root_position,
+        )
     return PolicyClaim(
         event.claim_id,
         event.report_id,
         position,
-        root_id,
-        root_origin,
+        root[0],
+        root[1],
         event.as_of,
         as_of_key(event.as_of),
         quantity.low,
@@ -79,11 +105,6 @@ def claim_row(event: ClaimAsserted, position: int, parent: ClaimView | None) -> 
         published,
         ClaimStatus.ACTIVE,
         None,
-        root_published,
-        root_at,
+        root[2],
+        root[3],
     )
-
-
-def root_position(parent: ClaimView) -> int:
-    """The position of the claim at the end of `parent`'s chain of relays."""
-    return parent.position if parent.root_position is None else parent.root_position

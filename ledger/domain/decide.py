@@ -92,7 +92,7 @@ def _check_claim(event: ClaimAsserted, known: Known) -> None:
         raise AlreadyExistsError("claim", event.claim_id)
     figure = _need_figure(known, event.figure, "figure")
     _need_source(known, event.origin, "origin")
-    if event.derived_from is not None and known.claim(event.derived_from) is None:
+    if event.derived_from is not None and not known.has_claim(event.derived_from):
         raise UnknownClaimError(event.derived_from, "derived_from")
     unit = event.quantity.unit
     if unit is not None and unit != figure.unit:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from ledger.domain.asserted import claim_document, claim_row
 from ledger.domain.decide import decide
-from ledger.domain.estimate import ClaimStatus, ClaimView, EstimateSummary, policy_claim
+from ledger.domain.estimate import ClaimView, EstimateSummary, policy_claim
 from ledger.domain.events import (
     ClaimAsserted,
     Compensation,
@@ -154,7 +154,7 @@ class Projector:
 
     def _assert(self, sql: Sql, stored: StoredEvent, event: ClaimAsserted) -> set[str]:
         state = self.state.state(event.figure)  # loaded before the claim is written
-        parent = self.state.claim(event.derived_from) if event.derived_from else None
+        parent = self.state.relayed(event.derived_from) if event.derived_from else None
         document = claim_document(event, stored.position, parent)
         claim = claim_row(event, stored.position, parent)
         asserted = json_text(document)
@@ -185,20 +185,16 @@ class Projector:
                 asserted,
             ),
         )
-        self.state.keep_document(claim.claim_id, document)
+        self.state.keep_document(document, claim)
         state.asserted(claim)
-        if parent is not None:
-            via = parent.withdrawn_via or (
-                parent.claim_id if parent.status in _WITHDRAWN_STATUSES else None
+        if parent is not None and (via := parent.withdrawn) is not None:
+            when = max(event.published_at, _withdrawn_on(sql, via) or event.published_at)
+            change = ClaimChange(
+                type=WITHDRAWN_SOURCE, position=stored.position, published_at=when, via=via
             )
-            if via is not None:
-                when = max(event.published_at, _withdrawn_on(sql, via) or event.published_at)
-                change = ClaimChange(
-                    type=WITHDRAWN_SOURCE, position=stored.position, published_at=when, via=via
-                )
-                view = self.state.claim(claim.claim_id)
-                assert view is not None, f"claim {claim.claim_id} was just written"
-                self._change(sql, view, change)
+            view = self.state.claim(claim.claim_id)
+            assert view is not None, f"claim {claim.claim_id} was just written"
+            self._change(sql, view, change)
         return {event.figure}
 
     def _compensate(self, sql: Sql, stored: StoredEvent, event: Compensation) -> set[str]:
@@ -303,9 +299,6 @@ class Projector:
         )
         # What a later read of the stored row gives (numbers go through JSON).
         self.state.state(key).summary = EstimateSummary.model_validate(summary)
-
-
-_WITHDRAWN_STATUSES = frozenset((ClaimStatus.RETRACTED, ClaimStatus.REFUTED, ClaimStatus.CORRECTED))
 
 
 def _position(caused: Caused) -> int:

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.domain.estimate import ClaimView, EstimateSummary
+from ledger.domain.asserted import Relayed
+from ledger.domain.estimate import ClaimView, EstimateSummary, policy_claim
 from ledger.domain.fold import FigureState
 from ledger.domain.history import Document
 from ledger.domain.model import Figure, FigureKind
@@ -41,7 +42,7 @@ class ProjectionState:
         self._children: dict[str, list[str]] = {}
         self._states: dict[str, FigureState] = {}
         self._batch: dict[str, ClaimView] = {}  # claims read or written in this batch
-        self._written: dict[str, Document] = {}  # claims asserted in it, read on demand
+        self._written: dict[str, tuple[Document, PolicyClaim]] = {}  # claims asserted in it
         self.sql: Sql | None = None
 
     # -- the one rule ---------------------------------------------------------------------
@@ -139,8 +140,8 @@ class ProjectionState:
 
     def claim(self, claim_id: str) -> ClaimView | None:
         found = self._batch.get(claim_id)
-        if found is None and (document := self._written.get(claim_id)) is not None:
-            found = self._batch[claim_id] = ClaimView.model_validate(document)
+        if found is None and (written := self._written.get(claim_id)) is not None:
+            found = self._batch[claim_id] = ClaimView.model_validate(written[0])
         if found is None:
             row = self._sql.one(s.CLAIM, (claim_id,))
             if row is None:
@@ -152,9 +153,22 @@ class ProjectionState:
         """A claim as this batch changed it."""
         self._batch[claim.claim_id] = claim
 
-    def keep_document(self, claim_id: str, document: Document) -> None:
-        """A claim as this batch asserted it (its `ClaimView` document)."""
-        self._written[claim_id] = document
+    def keep_document(self, document: Document, claim: PolicyClaim) -> None:
+        """A claim as this batch asserted it (its `ClaimView` document and policy row)."""
+        self._written[claim.claim_id] = (document, claim)
+
+    def relayed(self, claim_id: str) -> Relayed | None:
+        """What a relay of `claim_id` takes from it (None: no such claim)."""
+        changed = self._batch.get(claim_id)
+        if changed is not None:
+            return _relayed(policy_claim(changed))
+        written = self._written.get(claim_id)
+        if written is not None:
+            return _relayed(written[1])
+        row = self._sql.one(s.RELAYED, (claim_id,))
+        if row is None:
+            return None
+        return Relayed(row[0], row[1], row[2], row[3], row[4], _STATUSES[row[5]], row[6])
 
     def is_event(self, event_id: str) -> bool:
         return q.event_type_of(self._sql.connection, event_id) is not None
@@ -200,6 +214,18 @@ class ProjectionState:
 _HEDGES = {hedge.value: hedge for hedge in Hedge}
 _STATUSES = {status.value: status for status in ClaimStatus}
 _AS_OF: dict[str, tuple[date | datetime, datetime]] = {}  # as-of texts repeat: parse once
+
+
+def _relayed(claim: PolicyClaim) -> Relayed:
+    return Relayed(
+        claim.claim_id,
+        claim.root_claim_id,
+        claim.root_origin,
+        claim.root_published_us,
+        claim.root_position,
+        claim.status,
+        claim.withdrawn_via,
+    )
 
 
 def policy_row(row: Any) -> PolicyClaim:

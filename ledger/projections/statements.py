@@ -110,6 +110,10 @@ FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE figu
 REPORT_EXISTS = "SELECT 1 FROM reports WHERE report_id = ?"
 CLAIM_EXISTS = "SELECT 1 FROM claims WHERE claim_id = ?"
 CLAIM = "SELECT current FROM claims WHERE claim_id = ?"
+RELAYED = (
+    "SELECT claim_id, root_claim_id, root_origin, root_published_us, root_position, status, "
+    "withdrawn_via FROM claims WHERE claim_id = ?"
+)
 POLICY_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ?", "position")
 STATEMENT_CLAIMS = select(t.claims, POLICY_CLAIM, "root_claim_id = ? AND figure = ?", "position")
 ORIGIN_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ? AND root_origin = ?", "position")

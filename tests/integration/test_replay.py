@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ledger
 from ledger import Claim, EstimateSummary, Report, SourceKind
@@ -25,8 +27,10 @@ from tests.strategies import (
 Operations = list[tuple[str, dict[str, object]]]
 
 
-def run(lg: ledger.Ledger, operations: Operations) -> None:
-    """Apply `operations` through the API; refused ones must leave no trace."""
+def run(lg: ledger.Ledger, operations: Operations, joins: Sequence[bool] = ()) -> None:
+    """Apply `operations` through the API; refused ones must leave no trace. A report whose
+    `joins` flag is set is appended in one transaction (one batch) with the reports before
+    it, so the live batches are arbitrary."""
     lg.register_source("gov", name="Government", kind="government")
     for source in LEDGER_SOURCES:
         lg.register_source(
@@ -36,32 +40,56 @@ def run(lg: ledger.Ledger, operations: Operations) -> None:
         kind = "level" if "troops" in key else "cumulative"
         lg.define_figure(key, kind=kind, parent=LEDGER_PARENTS.get(key))
     claim_ids: list[str] = []
-    for kind, args in operations:
+    batch: list[Report] = []
+
+    def refusable(call: Callable[[], object], what: str) -> None:
         head = lg.head()
         try:
-            apply(lg, kind, args, claim_ids)
+            call()
         except ledger.LedgerError:
-            assert lg.head() == head, f"a refused {kind} appended events"
+            assert lg.head() == head, f"a refused {what} appended events"
+
+    def flush() -> None:
+        if batch:
+            reports = list(batch)
+            refusable(lambda: lg.append_reports(reports), "batch")
+            batch.clear()
+
+    for index, (kind, args) in enumerate(operations):
+        if kind == "report" and joins:
+            if not (index < len(joins) and joins[index]):
+                flush()
+            batch.append(report_of(args, claim_ids))
+            claim_ids.extend(claim.claim_id for claim in batch[-1].claims)
+            continue
+        flush()
+        refusable(lambda: apply(lg, kind, args, claim_ids), kind)  # noqa: B023
+    flush()
+
+
+def report_of(args: dict[str, object], claim_ids: list[str]) -> Report:
+    """A report operation's report; relays name earlier claims by index."""
+    items = args["claims"]
+    assert isinstance(items, list)
+    day = args["day"]
+    assert isinstance(day, int)
+    claims = [
+        Claim(
+            figure=item["figure"],
+            value=item["value"],
+            origin=item["origin"],
+            as_of=date(2022, 1, item["day"]),
+            derived_from=claim_ids[item["relay_of"]] if item["relay_of"] is not None else None,
+        )
+        for item in items
+    ]
+    published = datetime(2022, 1, day, 12, tzinfo=UTC)
+    return Report(outlet="wire", published_at=published, claims=claims)
 
 
 def apply(lg: ledger.Ledger, kind: str, args: dict[str, object], claim_ids: list[str]) -> None:
     if kind == "report":
-        items = args["claims"]
-        assert isinstance(items, list)
-        day = args["day"]
-        assert isinstance(day, int)
-        claims = [
-            Claim(
-                figure=item["figure"],
-                value=item["value"],
-                origin=item["origin"],
-                as_of=date(2022, 1, item["day"]),
-                derived_from=claim_ids[item["relay_of"]] if item["relay_of"] is not None else None,
-            )
-            for item in items
-        ]
-        published = datetime(2022, 1, day, 12, tzinfo=UTC)
-        recorded = lg.append_report(Report(outlet="wire", published_at=published, claims=claims))
+        recorded = lg.append_report(report_of(args, claim_ids))
         claim_ids.extend(c.claim_id for c in recorded.claims)
         return
     target = claim_ids[int(str(args["target"]))]
@@ -77,9 +105,9 @@ def apply(lg: ledger.Ledger, kind: str, args: dict[str, object], claim_ids: list
         getattr(lg, kind)(target, by=by, reason="questioned")
 
 
-def check_replay(url: str, operations: Operations) -> None:
+def check_replay(url: str, operations: Operations, joins: Sequence[bool] = ()) -> None:
     with ledger.open(url) as lg:
-        run(lg, operations)
+        run(lg, operations, joins)
         live = {f.figure: lg.estimate(f.figure) for f in lg.figures()}
         # The headline the projection stored is that of the provenance a reader rebuilds,
         # and the last history entry names the event the estimate says changed it.
@@ -104,6 +132,15 @@ class TestReplayEqualsLive:
     def test_on_sqlite_for_arbitrary_event_sequences(self, operations: Operations) -> None:
         """For any sequence of reports and compensating events, rebuilt == live (SQLite)."""
         check_replay("sqlite://", operations)
+
+    @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+    @given(operations=ledger_operations(), joins=st.lists(st.booleans(), max_size=12))
+    def test_history_is_the_live_one_whatever_the_live_batches(
+        self, operations: Operations, joins: list[bool]
+    ) -> None:
+        """Reports appended in arbitrary batches (several per transaction): the rebuilt
+        history has the live one's entries, one per figure per batch, with their causes."""
+        check_replay("sqlite://", operations, joins or [False])
 
     def test_on_postgresql_for_arbitrary_event_sequences(self) -> None:
         """The same property holds on PostgreSQL (fewer examples: each needs a schema)."""

@@ -1,0 +1,155 @@
+"""Keeping the read model true to the log: catching up with events appended without their
+projection (opening a damaged log read-only), and rebuilding it from position 0.
+`Maintenance` is the part of `Ledger` that does it."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from ledger.errors import LogDamagedError, LogTruncatedError
+from ledger.projections import comparison
+from ledger.projections import queries as q
+from ledger.projections.projector import Projector
+from ledger.service import inputs
+from ledger.service.audit import ContentError, apply_checked, replay_fold
+from ledger.service.results import ReplayResult
+from ledger.store.scan import scan
+from ledger.store.sql import SQLStore, rows_after
+
+log = structlog.get_logger("ledger")
+
+Progress = Callable[[int, int], None]
+"""Called during long work with (done, total)."""
+
+
+class Maintenance:
+    """`Ledger`'s methods that keep the read model true to the log; the attributes they use
+    are set by `Ledger.__init__`."""
+
+    store: SQLStore
+    damage: LogDamagedError | None
+    _projector: Projector
+
+    def catch_up(self) -> int:
+        """Bring the read model up to the log (after a migration emptied it, or events were
+        appended without their projection); returns how many events it was behind (0:
+        nothing done).
+
+        A read model *ahead* of the log is evidence that events were removed: it is never
+        rebuilt over. A warning says so, nothing is done, and the result is negative (how
+        many events are missing); `verify()` reports it. A log holding an event the
+        ledger's rules refuse opens read-only: the read model is brought up to the event
+        before it, and every write raises `LogDamagedError`."""
+        with self.store.transaction() as connection:
+            applied = q.checkpoint(connection)  # first: a later commit only lengthens the log
+            head = q.head_position(connection)
+        if applied > head:
+            log.warning(
+                "read model ahead of the log: events were removed; not rebuilding",
+                applied=applied,
+                head=head,
+            )
+        elif applied < head:
+            log.warning("read model behind the log; catching up", behind=head - applied)
+            try:
+                self._catch_up()
+            except LogDamagedError as damage:
+                # Keep what can be read: the read model up to the event before the bad one.
+                log.error("log damaged; opening read-only", position=damage.position)
+                self.damage = damage
+                self._catch_up(until=damage.position - 1)
+        return head - applied
+
+    def _catch_up(self, until: int | None = None) -> None:
+        """Under the writers' lock, look again (another process may have caught up first),
+        then rebuild the read model when it is empty (a migration emptied it), or project
+        the events appended after its checkpoint without their projection — checked by the
+        rules, as they never were."""
+        with self.store.transaction(write=True) as connection:
+            applied = q.checkpoint(connection)
+            if until is None and applied >= q.head_position(connection):
+                return
+            if applied == 0:
+                rebuild(connection, self._projector, until=until)
+                return
+            events = rows_after(connection, applied)
+            if until is not None:
+                events = itertools.takewhile(lambda e: e.position <= until, events)
+            try:
+                apply_checked(connection, self._projector, events)
+            except ContentError as error:
+                raise LogDamagedError(error.fault.position, error.fault.reason) from error
+
+    def replay(
+        self,
+        *,
+        check: bool = True,
+        progress: Progress | None = None,
+        accept_truncation: bool = False,
+    ) -> ReplayResult:
+        """Rebuild every projection from position 0. With `check`, compare the rebuilt read
+        model with the one kept live and report any difference.
+
+        A read model ahead of the log (events were removed) raises `LogTruncatedError`
+        and nothing is rebuilt, unless `accept_truncation`: the rebuild then erases that
+        evidence. An event that cannot be applied raises `LogDamagedError` and changes
+        nothing."""
+        inputs.flag(check, "check")
+        inputs.callback(progress, "progress")
+        started = time.perf_counter()
+        with self.store.transaction(write=True) as connection:
+            applied, total = q.checkpoint(connection), q.head_position(connection)
+            if applied > total and not accept_truncation:
+                raise LogTruncatedError(applied, total)
+            before = comparison.dump(connection) if check else None
+            count = rebuild(connection, self._projector, progress)
+            after = comparison.dump(connection) if check else None
+            figures = len(q.figure_keys(connection))
+        if progress:
+            progress(count, total)
+        differences: tuple[str, ...] = ()
+        if before is not None and after is not None:
+            differences = tuple(comparison.differences(before, after))
+        seconds = time.perf_counter() - started
+        log.info(
+            "replayed",
+            events=count,
+            figures=figures,
+            seconds=round(seconds, 3),
+            identical=not differences if check else None,
+        )
+        return ReplayResult(
+            events=count,
+            figures=figures,
+            seconds=seconds,
+            identical=(not differences) if check else None,
+            differences=differences,
+        )
+
+
+def rebuild(
+    connection: Any,
+    projector: Projector,
+    progress: Progress | None = None,
+    *,
+    until: int | None = None,
+) -> int:
+    """Empty the read model and fold the log into it again (up to `until`), in the batches
+    it was appended in; returns the number of events applied. An event that cannot be
+    applied raises `LogDamagedError`."""
+    total = (q.head_position(connection) if until is None else until) if progress else 0
+    projector.reset(connection)
+    try:
+        return replay_fold(
+            connection,
+            projector,
+            scan(connection, 0, until),
+            progress=(lambda n: progress(n, total)) if progress else None,
+        )
+    except ContentError as error:
+        raise LogDamagedError(error.fault.position, error.fault.reason) from error

@@ -31,9 +31,10 @@ from ledger.domain.policy import (
     EstimateStatus,
     Nesting,
     PolicyClaim,
-    evaluate,
+    Statement,
     latest_statements,
     statement_order,
+    weigh,
     withdrawn_word,
 )
 
@@ -156,14 +157,20 @@ class FigureState:
         return self._headline(body, nesting)
 
     def _headline(self, body: Callable[[str], str], nesting: Nesting) -> EstimateSummary:
-        claims = [claim for latest in self.latest.values() for claim in latest.claims or ()]
-        if not claims:
+        statements = [
+            Statement(origin, tuple(latest.claims), latest.order[0])
+            for origin, latest in self.latest.items()
+            if latest.claims
+        ]
+        if not statements:
             status = withdrawn_word(self.standings.elements()) if self.claims else NO_DATA
             return EstimateSummary(
                 low=None, best=None, high=None, status=status, claims=0, reports=0, origins=0
             )
         independence = {origin: body(origin) for origin in self.latest}
-        return summary_of(evaluate(self.figure.kind, claims, independence, nesting))
+        claims = [claim for statement in statements for claim in statement.claims]
+        outcome = weigh(self.figure.kind, claims, statements, [], independence, nesting)
+        return summary_of(outcome)
 
 
 def _by_position(claim: PolicyClaim) -> tuple[int, str]:

@@ -189,12 +189,25 @@ def evaluate(
     nesting: Nesting = NO_NESTING,
 ) -> Outcome:
     """The policy: keep the claims that count, one latest statement per effective origin,
-    the cumulative/level rule, intersect, nested figures, then the best point inside."""
+    then `weigh` them."""
     ordered = sorted(claims, key=_by_position)
     counted, excluded = _partition(ordered)
     statements, superseded = latest_statements(counted)
+    return weigh(kind, ordered, statements, excluded + superseded, independence, nesting)
+
+
+def weigh(
+    kind: FigureKind,
+    ordered: list[PolicyClaim],
+    statements: Sequence[Statement],
+    excluded: list[Excluded],
+    independence: Mapping[str, str],
+    nesting: Nesting = NO_NESTING,
+) -> Outcome:
+    """The origins' latest statements weighed: the cumulative/level rule, intersect, nested
+    figures, then the best point inside. (`ledger.domain.fold` keeps the statements.)"""
     statements, stale = _apply_timing(kind, statements)
-    excluded += superseded + stale
+    excluded = excluded + stale
     if not statements:
         return Outcome(ordered, excluded, [], None, _nothing_counts(ordered, excluded))
 

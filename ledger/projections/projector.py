@@ -157,7 +157,6 @@ class Projector:
         parent = self.state.relayed(event.derived_from) if event.derived_from else None
         document = claim_document(event, stored.position, parent)
         claim = claim_row(event, stored.position, parent)
-        asserted = json_text(document)
         quantity = event.quantity
         sql.run(
             s.INSERT_CLAIM,
@@ -181,8 +180,8 @@ class Projector:
                 None,
                 claim.root_published_us,
                 claim.root_position,
-                asserted,
-                asserted,
+                json_text(document),
+                None,  # `current`: written once the claim's standing changes
             ),
         )
         self.state.keep_document(document, claim)

@@ -29,6 +29,10 @@ from ledger.store.schema import events
 READ_MODEL_CHECKPOINT = "read_model"
 
 
+CURRENT = sa.func.coalesce(t.claims.c.current, t.claims.c.asserted)
+"""A claim's document as it stands now: `current` is written only once it has changed."""
+
+
 def checkpoint(connection: Connection) -> int:
     """The last position the read model has applied (0 when empty)."""
     query = sa.select(t.checkpoints.c.position).where(t.checkpoints.c.name == READ_MODEL_CHECKPOINT)
@@ -109,7 +113,7 @@ def claim(connection: Connection, claim_id: str) -> ClaimView | None:
     """A claim as it stands now."""
     if not storable(claim_id):
         return None
-    query = sa.select(t.claims.c.current).where(t.claims.c.claim_id == claim_id)
+    query = sa.select(CURRENT).where(t.claims.c.claim_id == claim_id)
     text = connection.execute(query).scalar()
     return ClaimView.model_validate_json(text) if text else None
 
@@ -122,18 +126,14 @@ def _views(connection: Connection, query: sa.Select[Any]) -> list[ClaimView]:
 def relays(connection: Connection, claim_id: str) -> list[ClaimView]:
     """The claims that name `claim_id` as `derived_from`, as they stand now."""
     query = (
-        sa.select(t.claims.c.current)
-        .where(t.claims.c.derived_from == claim_id)
-        .order_by(t.claims.c.position)
+        sa.select(CURRENT).where(t.claims.c.derived_from == claim_id).order_by(t.claims.c.position)
     )
     return _views(connection, query)
 
 
 def claims(connection: Connection, key: str) -> list[ClaimView]:
     """Every claim of a figure as it stands now, in the order they were recorded."""
-    query = (
-        sa.select(t.claims.c.current).where(t.claims.c.figure == key).order_by(t.claims.c.position)
-    )
+    query = sa.select(CURRENT).where(t.claims.c.figure == key).order_by(t.claims.c.position)
     return _views(connection, query)
 
 
@@ -188,9 +188,7 @@ def changes_by_figure(connection: Connection) -> dict[str, EventRef]:
 def claims_by_figure(connection: Connection) -> Iterator[tuple[str, list[ClaimView]]]:
     """Every figure that has claims, with its claims as they stand now, one figure at a time
     (one indexed scan)."""
-    query = sa.select(t.claims.c.figure, t.claims.c.current).order_by(
-        t.claims.c.figure, t.claims.c.position
-    )
+    query = sa.select(t.claims.c.figure, CURRENT).order_by(t.claims.c.figure, t.claims.c.position)
     rows = connection.execute(query)
     for key, group in itertools.groupby(rows, key=lambda row: row[0]):
         yield key, [ClaimView.model_validate_json(text) for _, text in group]
@@ -243,9 +241,7 @@ def reports_exists(connection: Connection, report_id: str) -> bool:
 def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
     """Every claim a report carried, as it stands now."""
     query = (
-        sa.select(t.claims.c.current)
-        .where(t.claims.c.report_id == report_id)
-        .order_by(t.claims.c.position)
+        sa.select(CURRENT).where(t.claims.c.report_id == report_id).order_by(t.claims.c.position)
     )
     return _views(connection, query)
 
@@ -261,18 +257,14 @@ def report(connection: Connection, report_id: str) -> tuple[ReportFiled, int] | 
 
 def claims_originated(connection: Connection, source_id: str) -> list[ClaimView]:
     """Every claim whose origin is `source_id`, as it stands now, in the order recorded."""
-    query = (
-        sa.select(t.claims.c.current)
-        .where(t.claims.c.origin == source_id)
-        .order_by(t.claims.c.position)
-    )
+    query = sa.select(CURRENT).where(t.claims.c.origin == source_id).order_by(t.claims.c.position)
     return _views(connection, query)
 
 
 def claims_carried(connection: Connection, outlet: str) -> list[ClaimView]:
     """Every claim in a report `outlet` published, as it stands now, in the order recorded."""
     query = (
-        sa.select(t.claims.c.current)
+        sa.select(CURRENT)
         .join(t.reports, t.reports.c.report_id == t.claims.c.report_id)
         .where(t.reports.c.outlet == outlet)
         .order_by(t.claims.c.position)

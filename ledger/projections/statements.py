@@ -109,7 +109,7 @@ CHILDREN = "SELECT figure FROM figures WHERE parent = ? ORDER BY figure"
 FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE figure = ?"
 REPORT_EXISTS = "SELECT 1 FROM reports WHERE report_id = ?"
 CLAIM_EXISTS = "SELECT 1 FROM claims WHERE claim_id = ?"
-CLAIM = "SELECT current FROM claims WHERE claim_id = ?"
+CLAIM = "SELECT COALESCE(current, asserted) FROM claims WHERE claim_id = ?"
 RELAYED = (
     "SELECT claim_id, root_claim_id, root_origin, root_published_us, root_position, status, "
     "withdrawn_via FROM claims WHERE claim_id = ?"
@@ -117,7 +117,7 @@ RELAYED = (
 POLICY_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ?", "position")
 STATEMENT_CLAIMS = select(t.claims, POLICY_CLAIM, "root_claim_id = ? AND figure = ?", "position")
 ORIGIN_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ? AND root_origin = ?", "position")
-RELAYS = "SELECT current FROM claims WHERE derived_from = ? ORDER BY position"
+RELAYS = "SELECT COALESCE(current, asserted) FROM claims WHERE derived_from = ? ORDER BY position"
 CHANGES_OF = "SELECT change FROM claim_changes WHERE claim_id = ? ORDER BY change_id"
 SUMMARY = "SELECT summary FROM estimates WHERE figure = ?"
 INSERT_SOURCE = insert(t.sources)

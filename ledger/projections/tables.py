@@ -85,7 +85,7 @@ claims = sa.Table(
     sa.Column("root_published_us", sa.BigInteger(), nullable=False),
     sa.Column("root_position", sa.BigInteger(), nullable=False),
     sa.Column("asserted", JSONText(), nullable=False),
-    sa.Column("current", JSONText(), nullable=False),
+    sa.Column("current", JSONText(), nullable=True),  # once changed; else as `asserted`
     sa.Index(None, "figure", "position"),  # a figure's claims, read when its state loads
 )
 

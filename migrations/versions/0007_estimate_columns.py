@@ -6,7 +6,8 @@ who set each number and the conflicts). The projection keeps each figure's state
 memory, so a figure's claims are read only when that state is first loaded: the index
 covering every column the policy reads, which every insert paid for, becomes a plain
 (figure, position) index, and a statement's claims (a claim and its relays) are
-found by their root claim.
+found by their root claim. A claim's `current` document is written only once its
+standing changes (until then it is the `asserted` one): a claim is written once, not twice.
 
 The read model is derived data: like 0003–0005, this migration empties it (and its
 checkpoint), and the next `ledger.open` rebuilds it from the log.
@@ -83,11 +84,16 @@ def upgrade() -> None:
         batch.drop_index("ix_claims_policy")
         batch.create_index(batch.f("ix_claims_figure_position"), ["figure", "position"])
         batch.create_index(batch.f("ix_claims_root_claim_id"), ["root_claim_id"])
+    # `current` becomes nullable: dropped and added again (the read model is empty), which
+    # SQLite does in place (ALTER TABLE … DROP COLUMN, SQLite 3.35+), even in --sql mode.
+    op.drop_column("claims", "current")
+    op.add_column("claims", sa.Column("current", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     _empty_read_model()
     with op.batch_alter_table("claims") as batch:
+        batch.alter_column("current", existing_type=sa.Text(), nullable=False)
         batch.drop_index(batch.f("ix_claims_root_claim_id"))
         batch.drop_index(batch.f("ix_claims_figure_position"))
         batch.create_index("ix_claims_policy", ["figure", "position", *_POLICY_COLUMNS])

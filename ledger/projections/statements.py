@@ -11,7 +11,7 @@ SQLAlchemy would write; `?` placeholders become `%s` for psycopg; driver errors 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +80,12 @@ class Sql:
 
     def time(self, moment: datetime) -> Any:
         """A time as the `UTCDateTime` columns store it."""
+        if self.dialect == "sqlite":  # SQLAlchemy's own text for it, without its layers
+            at = moment.astimezone(UTC)
+            return (
+                f"{at.year:04d}-{at.month:02d}-{at.day:02d} "
+                f"{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}"
+            )
         return self._time(moment) if self._time is not None else moment
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
+
 from ledger.domain.asserted import Relayed, claim_document, claim_row
 from ledger.domain.estimate import ClaimView, EventRef, policy_claim
 from ledger.domain.events import ClaimAsserted, ClaimRetracted, FigureDefined
@@ -13,6 +15,8 @@ from ledger.domain.history import Cause, cause_document, ref_document
 from ledger.domain.model import FigureKind
 from ledger.domain.policy import PolicyClaim
 from ledger.domain.quantity import parse_quantity
+from ledger.projections import tables as t
+from ledger.projections.statements import Sql
 
 PUBLISHED = datetime(2022, 1, 9, 14, 30, 0, 123456, tzinfo=UTC)
 
@@ -111,3 +115,20 @@ def test_cause_documents_read_back_as_causes() -> None:
     assert Cause.model_validate(cause_document(ref, defined)).description == (
         "figure kz/killed defined"
     )
+
+
+def test_the_projection_binds_times_as_sqlalchemy_would() -> None:
+    """The SQLite text of a time, written by hand on the hot path, is SQLAlchemy's own."""
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        dialect = connection.dialect
+        bind = t.claims.c.published_at.type.dialect_impl(dialect).bind_processor(dialect)
+        assert bind is not None
+        sql = Sql(connection)
+        for moment in (
+            PUBLISHED,
+            datetime(2022, 1, 9, 14, 30, tzinfo=UTC),
+            datetime.fromisoformat("2022-01-09T20:30:00.000001+06:00"),
+            datetime(1, 1, 1, tzinfo=UTC),
+        ):
+            assert sql.time(moment) == bind(moment)

@@ -30,6 +30,19 @@ class Relayed:
     status: ClaimStatus
     withdrawn_via: str | None
 
+    @classmethod
+    def of(cls, claim: PolicyClaim) -> Relayed:
+        """What a relay takes from a claim, from the policy's row of it."""
+        return cls(
+            claim.claim_id,
+            claim.root_claim_id,
+            claim.root_origin,
+            claim.root_published_us,
+            claim.root_position,
+            claim.status,
+            claim.withdrawn_via,
+        )
+
     @property
     def withdrawn(self) -> str | None:
         """The withdrawn claim a relay of this one rests on (None: it stands)."""

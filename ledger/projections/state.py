@@ -161,10 +161,10 @@ class ProjectionState:
         """What a relay of `claim_id` takes from it (None: no such claim)."""
         changed = self._batch.get(claim_id)
         if changed is not None:
-            return _relayed(policy_claim(changed))
+            return Relayed.of(policy_claim(changed))
         written = self._written.get(claim_id)
         if written is not None:
-            return _relayed(written[1])
+            return Relayed.of(written[1])
         row = self._sql.one(s.RELAYED, (claim_id,))
         if row is None:
             return None
@@ -214,18 +214,6 @@ class ProjectionState:
 _HEDGES = {hedge.value: hedge for hedge in Hedge}
 _STATUSES = {status.value: status for status in ClaimStatus}
 _AS_OF: dict[str, tuple[date | datetime, datetime]] = {}  # as-of texts repeat: parse once
-
-
-def _relayed(claim: PolicyClaim) -> Relayed:
-    return Relayed(
-        claim.claim_id,
-        claim.root_claim_id,
-        claim.root_origin,
-        claim.root_published_us,
-        claim.root_position,
-        claim.status,
-        claim.withdrawn_via,
-    )
 
 
 def policy_row(row: Any) -> PolicyClaim:

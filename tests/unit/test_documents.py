@@ -13,7 +13,6 @@ from ledger.domain.estimate import ClaimView, EventRef, policy_claim
 from ledger.domain.events import ClaimAsserted, ClaimRetracted, FigureDefined
 from ledger.domain.history import Cause, cause_document, ref_document
 from ledger.domain.model import FigureKind
-from ledger.domain.policy import PolicyClaim
 from ledger.domain.quantity import parse_quantity
 from ledger.projections import tables as t
 from ledger.projections.statements import Sql
@@ -68,25 +67,13 @@ def test_a_claim_document_reads_back_as_its_view_and_its_policy_row() -> None:
     assert claim_row(root, 10, None) == policy_claim(root_view)
     relay = asserted("c2", "nearly 6,000", derived_from="c1")
     relay_view = view(relay, 12, root_view)
-    relayed = relayed_of(claim_row(root, 10, None))
+    relayed = Relayed.of(claim_row(root, 10, None))
     assert ClaimView.model_validate(claim_document(relay, 12, relayed)) == relay_view
     assert claim_row(relay, 12, relayed) == policy_claim(relay_view)
     again = asserted("c3", "about 6,000", derived_from="c2")
     again_view = view(again, 14, relay_view)
-    relayed = relayed_of(claim_row(relay, 12, relayed))
+    relayed = Relayed.of(claim_row(relay, 12, relayed))
     assert ClaimView.model_validate(claim_document(again, 14, relayed)) == again_view
-
-
-def relayed_of(claim: PolicyClaim) -> Relayed:
-    return Relayed(
-        claim.claim_id,
-        claim.root_claim_id,
-        claim.root_origin,
-        claim.root_published_us,
-        claim.root_position,
-        claim.status,
-        claim.withdrawn_via,
-    )
 
 
 def test_cause_documents_read_back_as_causes() -> None:

@@ -9,7 +9,7 @@ below is one of its paragraphs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -307,7 +307,8 @@ def _apply_timing(
         if statement.key == latest:
             kept.append(statement)
         elif kind is FigureKind.CUMULATIVE:
-            kept.append(replace(statement, floor_only=True))
+            # (built, not `dataclasses.replace`d: this runs for every recompute)
+            kept.append(Statement(statement.origin, statement.claims, statement.key, True))
         else:
             stale += [(claim, "stale", latest_as_of) for claim in statement.claims]
     return kept, stale
@@ -375,6 +376,13 @@ def _nest(kind: FigureKind, combined: Combined, nesting: Nesting) -> Combined:
     ceiling = nesting.ceiling
     if ceiling is not None and as_of_key(ceiling.as_of) >= latest and low > ceiling.value:
         conflicts.append(ceiling.figure)
-    return replace(
-        combined, low=low, low_by=low_by, floors=tuple(uses), figure_conflicts=tuple(conflicts)
+    return Combined(
+        low=low,
+        high=combined.high,
+        latest=combined.latest,
+        conflict=combined.conflict,
+        low_by=low_by,
+        high_by=combined.high_by,
+        floors=tuple(uses),
+        figure_conflicts=tuple(conflicts),
     )

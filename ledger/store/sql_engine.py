@@ -40,9 +40,6 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 with `LockTimeoutError`: an append holds the writers' lock for milliseconds, so this only
 ends waits on something stuck or long (a replay, an import, a migration)."""
 
-CACHE_KIB = 32 * 1024
-"""SQLite's page cache per connection, in KiB."""
-
 
 def normalise_url(url: str) -> str:
     """Accept `postgresql://` and `postgres://`; use the psycopg 3 driver for them."""
@@ -93,10 +90,6 @@ def create_engine(
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute(f"PRAGMA busy_timeout={milliseconds}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        # SQLite's default page cache is 2 MB: a ledger of a million events (a few GB)
-        # then reads its indexes from the file at every append. 32 MB keeps their upper
-        # levels in memory (docs/performance.md).
-        cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

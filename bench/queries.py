@@ -12,6 +12,8 @@ from typing import Any
 import ledger
 
 QUERIES = ("estimate", "history", "as_of_position", "as_of_recorded", "known_on")
+HISTORY_PAGE = 100
+"""`history` is read a page at a time (keyset-paginated), as a reader pages through it."""
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -33,7 +35,7 @@ def latencies(
         chosen = random.Random(seed).sample(sorted(candidates), min(figures, len(candidates)))
         calls: dict[str, Callable[[str], object]] = {
             "estimate": lambda f: lg.estimate(f),
-            "history": lambda f: lg.history(f),
+            "history": lambda f: lg.history(f, limit=HISTORY_PAGE),
             "as_of_position": lambda f: lg.estimate(f, at_position=head // 2),
             "as_of_recorded": lambda f: lg.estimate(f, recorded_before=recorded),
             "known_on": lambda f: lg.estimate(f, known_on=known_on),

@@ -8,11 +8,13 @@ standing, and the headline last computed. An event changes a handful of entries,
 headline is recomputed from the few claims of the latest statements, not from all of
 the figure's claims.
 
-One case needs more than the state holds: when a claim of an origin's latest statement
-stops counting, or a relay lifts an older statement above it, the origin's latest
-statement is found again among all its claims. The state marks the origin `stale`, and
-`headline` asks `reload` for that origin's claims. A property test proves the headline
-equals `summarize_figure` over every claim, for arbitrary sequences of events.
+Two cases need more than the state holds. A relay that lifts an older statement above
+the origin's latest makes that statement the latest, with claims the state never kept:
+`headline` asks `Claims.statement_claims` for them. A claim of the latest statement that
+stops counting may let another statement be the latest: the origin is marked `stale`, and
+`headline` asks `Claims.origin_claims` for all of the origin's claims. A property test
+proves the headline equals `summarize_figure` over every claim, for arbitrary sequences
+of events.
 """
 
 from __future__ import annotations

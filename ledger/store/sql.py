@@ -43,7 +43,7 @@ from ledger.store.sql_engine import (
     translated_errors,
     wrapped,
 )
-from ledger.store.sql_read import decode_row, rows_after
+from ledger.store.sql_read import decode_row, page_after, rows_after
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -289,14 +289,8 @@ class SQLStore(EventStore):
     def _raw_batches(self, after: int, batch_size: int) -> Iterator[list[sa.Row[Any]]]:
         position = after
         while True:
-            query = (
-                sa.select(events_table)
-                .where(events_table.c.position > position)
-                .order_by(events_table.c.position)
-                .limit(batch_size)
-            )
             with self.transaction() as connection:
-                batch = list(connection.execute(query))
+                batch = list(connection.execute(page_after(position, batch_size)))
             if not batch:
                 return
             yield batch

@@ -13,7 +13,7 @@ from ledger.store.canonical import decode_json
 from ledger.store.record import StoredEvent
 from ledger.store.schema import events as events_table
 
-__all__ = ["CHUNK", "by_event_ids", "decode_row", "rows_after"]
+__all__ = ["CHUNK", "by_event_ids", "decode_row", "page_after", "rows_after"]
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -34,18 +34,22 @@ def decode_row(row: sa.Row[Any]) -> StoredEvent:
     )
 
 
+def page_after(position: int, size: int) -> sa.Select[Any]:
+    """The next `size` events after `position`, in order: one page of a read of the log."""
+    return (
+        sa.select(events_table)
+        .where(events_table.c.position > position)
+        .order_by(events_table.c.position)
+        .limit(size)
+    )
+
+
 def rows_after(connection: Connection, after: int, batch_size: int = 1000) -> Iterator[StoredEvent]:
     """Every event after `after`, read in batches on a connection the caller holds (replay
     reads this way inside its own transaction)."""
     position = after
     while True:
-        query = (
-            sa.select(events_table)
-            .where(events_table.c.position > position)
-            .order_by(events_table.c.position)
-            .limit(batch_size)
-        )
-        batch = [decode_row(row) for row in connection.execute(query)]
+        batch = [decode_row(row) for row in connection.execute(page_after(position, batch_size))]
         if not batch:
             return
         yield from batch

@@ -4,14 +4,17 @@ document reads back as exactly the model it stands for."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from ledger.domain.asserted import Relayed, claim_document, claim_row
 from ledger.domain.estimate import ClaimView, EventRef, policy_claim
 from ledger.domain.events import ClaimAsserted, ClaimRetracted, FigureDefined
-from ledger.domain.history import Cause, cause_document, ref_document
+from ledger.domain.history import Cause, cause_document, ref_document, time_json
 from ledger.domain.model import FigureKind
 from ledger.domain.quantity import parse_quantity
 from ledger.projections import tables as t
@@ -119,3 +122,8 @@ def test_the_projection_binds_times_as_sqlalchemy_would() -> None:
             datetime(1, 1, 1, tzinfo=UTC),
         ):
             assert sql.time(moment) == bind(moment)
+
+
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=6)), None])))
+def test_a_time_is_written_as_the_models_write_it(moment: datetime) -> None:
+    assert time_json(moment) == TypeAdapter(datetime).dump_python(moment, mode="json")

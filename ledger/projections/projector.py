@@ -12,7 +12,8 @@ keeps in memory between batches is `ProjectionState`, valid for one prefix of th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 import structlog
@@ -80,8 +81,9 @@ class Projector:
                 for key in self._apply(sql, stored, event):
                     touched.setdefault(key, []).append((stored, event, key))
             self.failed_at = last.position
+            refs = _Refs()
             for change in recompute(touched, self.state, self._headline, _position):
-                self._store(sql, change)
+                self._store(sql, change, refs)
             _save_checkpoint(sql, first.position - 1, last.position)
             self.failed_at = None
         except BaseException:
@@ -94,6 +96,20 @@ class Projector:
         for table in (*t.READ_MODEL, t.checkpoints):
             connection.execute(table.delete())
         self.state.forget()
+
+    @contextmanager
+    def rebuilding(self, connection: Connection) -> Iterator[None]:
+        """Empty the read model for a fold of the log from its start. On SQLite the indexes
+        the fold does not read are dropped and built once, at the end, from the finished
+        tables (a failure rolls the transaction, and them, back). PostgreSQL keeps them:
+        dropping one would lock its table against readers until the rebuild commits."""
+        self.reset(connection)
+        deferred = t.unread_by_fold() if connection.dialect.name == "sqlite" else []
+        for index in deferred:
+            index.drop(connection)
+        yield
+        for index in deferred:
+            index.create(connection)
 
     # -- apply: events are facts; this never refuses -----------------------------------------
 
@@ -261,11 +277,11 @@ class Projector:
         state = self.state
         return state.state(key).headline(state, state.body, nesting)
 
-    def _store(self, sql: Sql, change: Recomputed[Caused]) -> None:
+    def _store(self, sql: Sql, change: Recomputed[Caused], ref: _Refs) -> None:
         """Write a figure's new headline (its row in `estimates`) and its history entry."""
         key, before, after = change.figure, change.before, change.after
         stored = change.causes[-1][0]
-        ref = _ref(stored)
+        changed_by = ref(stored)
         summary = after.model_dump(mode="json")
         row = (
             stored.position,
@@ -279,25 +295,36 @@ class Projector:
             after.earlier,
             None if after.as_of is None else after.as_of.isoformat(),
             json_text(summary),
-            json_text(ref),
+            json_text(changed_by),
             key,
         )
         if sql.run(s.UPDATE_ESTIMATE, row).rowcount == 0:
             sql.run(s.INSERT_ESTIMATE, row)
         entry = change_document(
             key,
-            ref,
-            None if before is None else before.model_dump(mode="json"),
+            changed_by,
+            None if before is None else self.state.stored(key),
             summary,
             changed_fields(before, after),
-            [cause_document(_ref(s), e, None if f == key else f) for s, e, f in change.causes],
+            [cause_document(ref(s), e, None if f == key else f) for s, e, f in change.causes],
         )
         sql.run(
             s.INSERT_HISTORY,
             (key, stored.position, sql.time(stored.recorded_at), json_text(entry)),
         )
-        # What a later read of the stored row gives (numbers go through JSON).
-        self.state.state(key).summary = EstimateSummary.model_validate(summary)
+        self.state.store(key, after, summary)
+
+
+class _Refs(dict[int, Document]):
+    """The `EventRef` documents of a batch's events, each built once."""
+
+    def __call__(self, stored: StoredEvent) -> Document:
+        found = self.get(stored.position)
+        if found is None:
+            found = self[stored.position] = ref_document(
+                stored.position, stored.type, str(stored.event_id), stored.recorded_at
+            )
+        return found
 
 
 def _position(caused: Caused) -> int:
@@ -306,10 +333,6 @@ def _position(caused: Caused) -> int:
 
 def _text(number: object) -> str | None:
     return None if number is None else str(number)
-
-
-def _ref(stored: StoredEvent) -> Document:
-    return ref_document(stored.position, stored.type, str(stored.event_id), stored.recorded_at)
 
 
 def _withdrawn_on(sql: Sql, claim_id: str) -> datetime | None:

@@ -18,6 +18,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from ledger.domain.asserted import Relayed
 from ledger.domain.estimate import ClaimView, EstimateSummary, policy_claim
 from ledger.domain.fold import FigureState
@@ -41,6 +43,7 @@ class ProjectionState:
         self._figures: dict[str, Figure] = {}
         self._children: dict[str, list[str]] = {}
         self._states: dict[str, FigureState] = {}
+        self._stored: dict[str, Document] = {}  # each state's summary as stored, a document
         self._batch: dict[str, ClaimView] = {}  # claims read or written in this batch
         self._written: dict[str, tuple[Document, PolicyClaim]] = {}  # claims asserted in it
         self.sql: Sql | None = None
@@ -64,6 +67,7 @@ class ProjectionState:
         self._figures.clear()
         self._children.clear()
         self._states.clear()
+        self._stored.clear()
         self._batch.clear()
         self._written.clear()
 
@@ -189,9 +193,25 @@ class ProjectionState:
             assert figure is not None, f"figure {key} was touched but is not defined"
             claims = [policy_row(row) for row in self._sql.rows(s.POLICY_CLAIMS, (key,))]
             row = self._sql.one(s.SUMMARY, (key,))
-            summary = EstimateSummary.model_validate_json(row[0]) if row else None
+            summary = None
+            if row is not None:
+                document = self._stored[key] = orjson.loads(row[0])
+                summary = EstimateSummary.model_validate(document)
             found = self._states[key] = FigureState.of(figure, claims, summary)
         return found
+
+    def stored(self, key: str) -> Document | None:
+        """A figure's headline as stored (the document of `state(key).summary`)."""
+        self.state(key)
+        return self._stored.get(key)
+
+    def store(self, key: str, summary: EstimateSummary, document: Document) -> None:
+        """A figure's new headline, as just stored: the model as a read of the stored
+        document gives it (a number that is not whole goes through a JSON float)."""
+        self._stored[key] = document
+        numbers = (summary.low, summary.best, summary.high)
+        whole = all(n is None or n == n.to_integral_value() for n in numbers)
+        self.state(key).summary = summary if whole else EstimateSummary.model_validate(document)
 
     def summary(self, key: str) -> EstimateSummary | None:
         return self.state(key).summary

@@ -17,6 +17,7 @@ from ledger.projections import queries as q
 from ledger.projections.projector import Projector
 from ledger.service import inputs
 from ledger.service.audit import ContentError, apply_checked, replay_fold
+from ledger.service.collector import cycles_uncollected
 from ledger.service.results import ReplayResult
 from ledger.store.scan import scan
 from ledger.store.sql import SQLStore, rows_after
@@ -143,13 +144,13 @@ def rebuild(
     it was appended in; returns the number of events applied. An event that cannot be
     applied raises `LogDamagedError`."""
     total = (q.head_position(connection) if until is None else until) if progress else 0
-    projector.reset(connection)
     try:
-        return replay_fold(
-            connection,
-            projector,
-            scan(connection, 0, until),
-            progress=(lambda n: progress(n, total)) if progress else None,
-        )
+        with projector.rebuilding(connection), cycles_uncollected():
+            return replay_fold(
+                connection,
+                projector,
+                scan(connection, 0, until),
+                progress=(lambda n: progress(n, total)) if progress else None,
+            )
     except ContentError as error:
         raise LogDamagedError(error.fault.position, error.fault.reason) from error

@@ -34,6 +34,7 @@ from ledger.projections import queries as q
 from ledger.projections import tables as t
 from ledger.projections.projector import Projector
 from ledger.service.audit import ContentError, apply_checked
+from ledger.service.collector import cycles_uncollected
 from ledger.service.documents import check_line_text, decode_text, load_json
 from ledger.service.ledger import Ledger, anchors_of
 from ledger.store.chain import GENESIS, canonical_json, encode_checked, event_hash, utc_text
@@ -181,9 +182,9 @@ def import_lines(
         if applied:  # its events are gone: keep that evidence, import elsewhere
             raise LogTruncatedError(applied, 0)
         projector = Projector()
-        projector.reset(connection)
         try:
-            count = apply_checked(connection, projector, checked(), before_batch=write)
+            with projector.rebuilding(connection), cycles_uncollected():
+                count = apply_checked(connection, projector, checked(), before_batch=write)
         except ContentError as error:
             where = where_of.get(error.fault.position, f"position {error.fault.position}")
             raise InvalidInputError(where, error.fault.reason) from error

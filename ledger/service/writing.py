@@ -34,6 +34,7 @@ from ledger.errors import (
 from ledger.projections import queries as q
 from ledger.projections.projector import Projector
 from ledger.service import inputs
+from ledger.service.collector import cycles_uncollected
 from ledger.service.commands import claim_event, compensation_fields, report_events
 from ledger.service.inputs import validated
 from ledger.service.mapper import to_new_event
@@ -93,13 +94,14 @@ class Writing:
         """Record many reports in one transaction: all of them or none."""
         if not isinstance(reports, list | tuple):
             raise InvalidInputError("reports", "expected a list of ledger.Report")
-        events: list[Event] = []
-        for index, report in enumerate(reports):
-            prefix = f"reports[{index}]." if len(reports) > 1 else ""
-            inputs.instance(report, Report, prefix.rstrip(".") or "report")
-            events.extend(report_events(report, prefix))
-        stored = self._append(events)
-        return _recorded_reports(reports, stored, events)
+        with cycles_uncollected():
+            events: list[Event] = []
+            for index, report in enumerate(reports):
+                prefix = f"reports[{index}]." if len(reports) > 1 else ""
+                inputs.instance(report, Report, prefix.rstrip(".") or "report")
+                events.extend(report_events(report, prefix))
+            stored = self._append(events)
+            return _recorded_reports(reports, stored, events)
 
     def append_report_stream(
         self,
@@ -142,7 +144,8 @@ class Writing:
                 for result in _recorded_reports([r for r, _ in current], stored, events):
                     recorded(result)
 
-        self.store.append_chunks(chunks(), on_append=project)
+        with cycles_uncollected():
+            self.store.append_chunks(chunks(), on_append=project)
         return count
 
     def _records(

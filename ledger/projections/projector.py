@@ -62,6 +62,7 @@ class Projector:
     def __init__(self) -> None:
         self.state = ProjectionState()
         self.failed_at: int | None = None  # the event the last refused batch stopped at
+        self._headlines: dict[str, tuple[object, ...]] | None = None  # see `rebuilding`
 
     def handle(self, connection: Connection, batch: Batch, *, check: bool = True) -> None:
         """Check (live only) and apply a batch, then recompute the figures it touched."""
@@ -71,6 +72,7 @@ class Projector:
         sql = Sql(connection)
         if self.state.follow(sql, first.position - 1, first.prev_hash):
             _need_checkpoint_at(sql, first.position - 1)  # else `_save_checkpoint` checks
+            self._write_headlines(sql)  # the emptied state reads them again
         self.failed_at = None
         try:
             touched: dict[str, list[Caused]] = {}
@@ -102,12 +104,19 @@ class Projector:
         """Empty the read model for a fold of the log from its start. On SQLite the indexes
         the fold does not read are dropped and built once, at the end, from the finished
         tables (a failure rolls the transaction, and them, back). PostgreSQL keeps them:
-        dropping one would lock its table against readers until the rebuild commits."""
+        dropping one would lock its table against readers until the rebuild commits.
+        Each figure's headline row is written once, at the end: the fold keeps every
+        figure's state, so nothing reads the rows before then."""
         self.reset(connection)
         deferred = t.unread_by_fold() if connection.dialect.name == "sqlite" else []
         for index in deferred:
             index.drop(connection)
-        yield
+        self._headlines = {}
+        try:
+            yield
+            self._write_headlines(Sql(connection))
+        finally:
+            self._headlines = None
         for index in deferred:
             index.create(connection)
 
@@ -273,6 +282,12 @@ class Projector:
 
     # -- estimates ---------------------------------------------------------------------------
 
+    def _write_headlines(self, sql: Sql) -> None:
+        """Write the headlines a rebuild holds back (each figure's last)."""
+        if self._headlines:
+            sql.many(s.UPSERT_ESTIMATE, list(self._headlines.values()))
+            self._headlines.clear()
+
     def _headline(self, key: str, nesting: Nesting) -> EstimateSummary:
         state = self.state
         return state.state(key).headline(state, state.body, nesting)
@@ -298,7 +313,9 @@ class Projector:
             json_text(changed_by),
             key,
         )
-        if sql.run(s.UPDATE_ESTIMATE, row).rowcount == 0:
+        if self._headlines is not None:  # a rebuild: each figure's last headline, at its end
+            self._headlines[key] = row
+        elif sql.run(s.UPDATE_ESTIMATE, row).rowcount == 0:
             sql.run(s.INSERT_ESTIMATE, row)
         entry = change_document(
             key,

@@ -140,6 +140,10 @@ INSERT_ESTIMATE = (
     f"INSERT INTO estimates ({', '.join(ESTIMATE_COLUMNS)}, figure) "
     f"VALUES ({', '.join('?' * (len(ESTIMATE_COLUMNS) + 1))})"
 )
+UPSERT_ESTIMATE = (
+    f"{INSERT_ESTIMATE} ON CONFLICT (figure) DO UPDATE SET "
+    f"{', '.join(f'{name} = excluded.{name}' for name in ESTIMATE_COLUMNS)}"
+)
 INSERT_HISTORY = insert(t.estimate_history)
 CHECKPOINT = "SELECT position FROM checkpoints WHERE name = ?"
 UPDATE_CHECKPOINT = "UPDATE checkpoints SET position = ? WHERE name = ? AND position <= ?"

@@ -143,12 +143,13 @@ def cause_document(ref: Document, event: Event, via: str | None = None) -> Docum
 def change_document(
     figure: str,
     ref: Document,
-    before: Document | None,
-    after: Document,
+    before: object,
+    after: object,
     changed: tuple[str, ...],
     causes: list[Document],
 ) -> Document:
-    """An `EstimateChange` as a document."""
+    """An `EstimateChange` as a document (`before` and `after`: `EstimateSummary`
+    documents, or their JSON text as an `orjson.Fragment`)."""
     return {
         "figure": figure,
         "position": ref["position"],

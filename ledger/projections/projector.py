@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+import orjson
 import structlog
 from sqlalchemy import Connection
 
@@ -297,7 +298,7 @@ class Projector:
         key, before, after = change.figure, change.before, change.after
         stored = change.causes[-1][0]
         changed_by = ref(stored)
-        summary = after.model_dump(mode="json")
+        summary = json_text(after.model_dump(mode="json"))
         row = (
             stored.position,
             sql.number(after.low),
@@ -309,7 +310,7 @@ class Projector:
             after.origins,
             after.earlier,
             None if after.as_of is None else after.as_of.isoformat(),
-            json_text(summary),
+            summary,
             json_text(changed_by),
             key,
         )
@@ -317,11 +318,12 @@ class Projector:
             self._headlines[key] = row
         elif sql.run(s.UPDATE_ESTIMATE, row).rowcount == 0:
             sql.run(s.INSERT_ESTIMATE, row)
-        entry = change_document(
+        earlier = self.state.stored(key) if before is not None else None
+        entry = change_document(  # the headlines go in as their stored text
             key,
             changed_by,
-            None if before is None else self.state.stored(key),
-            summary,
+            None if earlier is None else orjson.Fragment(earlier),
+            orjson.Fragment(summary),
             changed_fields(before, after),
             [cause_document(ref(s), e, None if f == key else f) for s, e, f in change.causes],
         )

@@ -18,8 +18,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 from ledger.domain.asserted import Relayed
 from ledger.domain.estimate import ClaimView, EstimateSummary, policy_claim
 from ledger.domain.fold import FigureState
@@ -43,7 +41,7 @@ class ProjectionState:
         self._figures: dict[str, Figure] = {}
         self._children: dict[str, list[str]] = {}
         self._states: dict[str, FigureState] = {}
-        self._stored: dict[str, Document] = {}  # each state's summary as stored, a document
+        self._stored: dict[str, str] = {}  # each state's summary as stored (JSON text)
         self._batch: dict[str, ClaimView] = {}  # claims read or written in this batch
         self._written: dict[str, tuple[Document, PolicyClaim]] = {}  # claims asserted in it
         self.sql: Sql | None = None
@@ -195,34 +193,35 @@ class ProjectionState:
             row = self._sql.one(s.SUMMARY, (key,))
             summary = None
             if row is not None:
-                document = self._stored[key] = orjson.loads(row[0])
-                summary = EstimateSummary.model_validate(document)
+                self._stored[key] = row[0]
+                summary = EstimateSummary.model_validate_json(row[0])
             found = self._states[key] = FigureState.of(figure, claims, summary)
         return found
 
-    def stored(self, key: str) -> Document | None:
-        """A figure's headline as stored (the document of `state(key).summary`)."""
+    def stored(self, key: str) -> str | None:
+        """A figure's headline as stored: the JSON text of `state(key).summary`."""
         self.state(key)
         return self._stored.get(key)
 
-    def store(self, key: str, summary: EstimateSummary, document: Document) -> None:
-        """A figure's new headline, as just stored: the model as a read of the stored
-        document gives it (a number that is not whole goes through a JSON float)."""
-        self._stored[key] = document
+    def store(self, key: str, summary: EstimateSummary, text: str) -> None:
+        """A figure's new headline, as just stored (`text`): the model as a read of the
+        stored text gives it (a number that is not whole goes through a JSON float)."""
+        self._stored[key] = text
         numbers = (summary.low, summary.best, summary.high)
         whole = all(n is None or n == n.to_integral_value() for n in numbers)
-        self.state(key).summary = summary if whole else EstimateSummary.model_validate(document)
+        self.state(key).summary = summary if whole else EstimateSummary.model_validate_json(text)
 
     def summary(self, key: str) -> EstimateSummary | None:
         return self.state(key).summary
 
     def origin_claims(self, figure: str, origin: str) -> list[PolicyClaim]:
         """Every claim of an effective origin on a figure, as they stand."""
-        return [policy_row(row) for row in self._sql.rows(s.ORIGIN_CLAIMS, (figure, origin))]
+        rows = sorted(self._sql.rows(s.ORIGIN_CLAIMS, (figure, origin)), key=_position)
+        return [policy_row(row) for row in rows]
 
     def statement_claims(self, figure: str, root_claim_id: str) -> list[PolicyClaim]:
         """A claim and every claim relaying it, on a figure, as they stand."""
-        rows = self._sql.rows(s.STATEMENT_CLAIMS, (root_claim_id, figure))
+        rows = sorted(self._sql.rows(s.STATEMENT_CLAIMS, (root_claim_id, figure)), key=_position)
         return [policy_row(row) for row in rows]
 
     @property
@@ -234,6 +233,10 @@ class ProjectionState:
 _HEDGES = {hedge.value: hedge for hedge in Hedge}
 _STATUSES = {status.value: status for status in ClaimStatus}
 _AS_OF: dict[str, tuple[date | datetime, datetime]] = {}  # as-of texts repeat: parse once
+
+
+def _position(row: Any) -> int:
+    return int(row[2])
 
 
 def policy_row(row: Any) -> PolicyClaim:

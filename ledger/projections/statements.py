@@ -121,8 +121,10 @@ RELAYED = (
     "withdrawn_via FROM claims WHERE claim_id = ?"
 )
 POLICY_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ?", "position")
-STATEMENT_CLAIMS = select(t.claims, POLICY_CLAIM, "root_claim_id = ? AND figure = ?", "position")
-ORIGIN_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ? AND root_origin = ?", "position")
+STATEMENT_CLAIMS = select(t.claims, POLICY_CLAIM, "root_claim_id = ? AND figure = ?")
+ORIGIN_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ? AND root_origin = ?")
+"""(These two are unordered: ordered by position, SQLite would walk every claim of the
+figure by its (figure, position) index instead of the few it asks for by their own.)"""
 RELAYS = "SELECT COALESCE(current, asserted) FROM claims WHERE derived_from = ? ORDER BY position"
 CHANGES_OF = "SELECT change FROM claim_changes WHERE claim_id = ? ORDER BY change_id"
 SUMMARY = "SELECT summary FROM estimates WHERE figure = ?"

@@ -87,6 +87,7 @@ claims = sa.Table(
     sa.Column("asserted", JSONText(), nullable=False),
     sa.Column("current", JSONText(), nullable=True),  # once changed; else as `asserted`
     sa.Index(None, "figure", "position"),  # a figure's claims, read when its state loads
+    sa.Index(None, "figure", "root_origin"),  # an origin's, when its latest statement shrinks
 )
 
 claim_changes = sa.Table(
@@ -146,6 +147,7 @@ FOLD_READS = frozenset(
     {
         ("claims", ("figure", "position")),  # a figure's claims, when its state loads
         ("claims", ("root_claim_id",)),  # a statement's claims
+        ("claims", ("figure", "root_origin")),  # an origin's claims
         ("claims", ("derived_from",)),  # the relays of a withdrawn claim
         ("claim_changes", ("claim_id",)),  # when a claim was withdrawn
         ("figures", ("parent",)),  # a figure's children

@@ -10,7 +10,6 @@ scratch read model; `import` runs it over the records it writes, in the same tra
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from ledger.errors import EventDecodeError, LedgerError, UnknownClaimError
 from ledger.projections.projector import Projector
 from ledger.service.mapper import from_stored, from_text
 from ledger.store import migrate
+from ledger.store.canonical import decode_json
 from ledger.store.record import StoredEvent
 from ledger.store.scan import ScannedEvent
 from ledger.store.sql import create_engine
@@ -82,7 +82,7 @@ def replay_fold(
         stored = scanned.record
         try:
             event = from_text(stored, scanned.payload)
-            batch = json.loads(scanned.metadata).get("batch")
+            batch = decode_json(scanned.metadata).get("batch")
         except (LedgerError, ValueError, AttributeError) as error:
             reason = f"{error}".removeprefix(f"position {stored.position}: ")
             raise ContentError(ContentFault(stored.position, reason)) from error

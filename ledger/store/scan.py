@@ -34,7 +34,7 @@ class ScannedEvent:
 
 
 def scan(
-    connection: Connection, after: int = 0, until: int | None = None, batch_size: int = 5000
+    connection: Connection, after: int = 0, until: int | None = None, batch_size: int = 1000
 ) -> Iterator[ScannedEvent]:
     """Every event after `after` (up to `until`), in order, read on the caller's
     connection in batches of `batch_size`."""

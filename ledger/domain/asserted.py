@@ -8,6 +8,7 @@ and a test proves it reads back as the model.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -94,8 +95,8 @@ def claim_row(event: ClaimAsserted, position: int, parent: Relayed | None) -> Po
     """What the policy reads of a new claim (`policy_claim` of its view)."""
     quantity = event.quantity
     published = microseconds(event.published_at)
-    if parent is None:
-        root = (event.claim_id, event.origin, published, position)
+    if parent is None:  # (an origin's name, held by many claims of the state: one string)
+        root = (event.claim_id, sys.intern(event.origin), published, position)
     else:
         root = (
             parent.root_claim_id,

@@ -14,6 +14,7 @@ answering from memory when it can and from the read model when it must.
 from __future__ import annotations
 
 import difflib
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -253,7 +254,7 @@ def policy_row(row: Any) -> PolicyClaim:
         row[1],
         row[2],
         row[3],
-        row[4],
+        sys.intern(row[4]),
         *as_of,
         Decimal(row[6]),
         None if row[7] is None else Decimal(row[7]),

@@ -81,11 +81,8 @@ class Sql:
     def time(self, moment: datetime) -> Any:
         """A time as the `UTCDateTime` columns store it."""
         if self.dialect == "sqlite":  # SQLAlchemy's own text for it, without its layers
-            at = moment.astimezone(UTC)
-            return (
-                f"{at.year:04d}-{at.month:02d}-{at.day:02d} "
-                f"{at.hour:02d}:{at.minute:02d}:{at.second:02d}.{at.microsecond:06d}"
-            )
+            at = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+            return at.isoformat(" ", "microseconds")[:26]  # without the zone
         return self._time(moment) if self._time is not None else moment
 
 

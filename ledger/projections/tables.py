@@ -145,7 +145,6 @@ READ_MODEL = (sources, figures, reports, claims, claim_changes, estimates, estim
 
 FOLD_READS = frozenset(
     {
-        ("claims", ("figure", "position")),  # a figure's claims, when its state loads
         ("claims", ("root_claim_id",)),  # a statement's claims
         ("claims", ("figure", "root_origin")),  # an origin's claims
         ("claims", ("derived_from",)),  # the relays of a withdrawn claim
@@ -154,7 +153,9 @@ FOLD_READS = frozenset(
     }
 )
 """The read model's indexes the fold itself reads (besides primary keys); a rebuild
-creates the others once, at its end, instead of updating them row by row."""
+creates the others once, at its end, instead of updating them row by row. (A figure's
+claims by position are read when its state loads, which a rebuild never needs: it
+defines every figure's state as it folds.)"""
 
 
 def unread_by_fold() -> list[sa.Index]:

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
+import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ledger
 from ledger import Claim, EstimateSummary, Report, SourceKind
 from ledger.domain.events import SourceRegistered
+from ledger.projections.tables import READ_MODEL
 from ledger.service.mapper import to_new_event
 from ledger.service.seeds import load_seeds
 from ledger.store import migrate
+from ledger.store.record import NewEvent
 from ledger.store.sql import create_engine
 from tests.conftest import fresh_postgres_schema, postgres_server_url
 from tests.strategies import (
@@ -204,3 +208,50 @@ class TestCatchUp:
             assert lg.claim("telegram-killed-164").status_evidence
             assert lg.source("kz-information-ministry").compensations
             assert lg.replay().identical
+
+
+def read_model_indexes(lg: ledger.Ledger) -> dict[str, list[str]]:
+    """Every index of the read model's tables, by table."""
+    with lg.store.transaction() as connection:
+        inspector = sa.inspect(connection)
+        return {
+            table.name: sorted(str(i["name"]) for i in inspector.get_indexes(table.name))
+            for table in READ_MODEL
+        }
+
+
+class TestRebuild:
+    def test_a_rebuild_leaves_every_index_and_headline_in_place(
+        self, seeded: ledger.Ledger
+    ) -> None:
+        """A rebuild builds some indexes only at its end (on SQLite) and writes each
+        headline once: afterwards the schema and the read model are what they were."""
+        indexes = read_model_indexes(seeded)
+        assert "ix_claims_figure_root_origin" in indexes["claims"]
+
+        result = seeded.replay(check=True)
+
+        assert result.identical, result.differences
+        assert read_model_indexes(seeded) == indexes
+
+    def test_a_refused_rebuild_changes_nothing(self, seeded: ledger.Ledger) -> None:
+        """A rebuild that meets a row the rules refuse rolls back whole: the indexes it
+        dropped to build at its end, and the headlines, are still there."""
+        indexes = read_model_indexes(seeded)
+        before = seeded.summaries()
+        seeded.store.append(
+            [
+                NewEvent(
+                    stream_id="forged:1",
+                    type="ClaimVanished",
+                    payload={"claim_id": "rferl-killed-164"},
+                    metadata={"batch": "x"},
+                )
+            ]
+        )
+
+        with pytest.raises(ledger.LogDamagedError):
+            seeded.replay(check=False)
+
+        assert read_model_indexes(seeded) == indexes
+        assert seeded.summaries() == before

@@ -111,7 +111,7 @@ class Projector:
         self.reset(connection)
         deferred = t.unread_by_fold() if connection.dialect.name == "sqlite" else []
         for index in deferred:
-            index.drop(connection)
+            index.drop(connection, checkfirst=True)  # a ledger missing one still rebuilds
         self._headlines = {}
         try:
             yield
@@ -119,7 +119,7 @@ class Projector:
         finally:
             self._headlines = None
         for index in deferred:
-            index.create(connection)
+            index.create(connection, checkfirst=True)
 
     # -- apply: events are facts; this never refuses -----------------------------------------
 

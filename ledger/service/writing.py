@@ -164,11 +164,7 @@ class Writing:
         published_at: datetime | None = None,
     ) -> RecordedEvent:
         """The issuer withdrew a claim. It stays on record and stops counting."""
-        event = ClaimRetracted(
-            claim_id=inputs.text(claim_id, "claim_id"),
-            **compensation_fields(by, reason, evidence, published_at),
-        )
-        return self._compensate(event)
+        return self._compensate_claim(ClaimRetracted, claim_id, by, reason, evidence, published_at)
 
     def retract_report(
         self,
@@ -205,11 +201,7 @@ class Writing:
         published_at: datetime | None = None,
     ) -> RecordedEvent:
         """Someone questioned a claim: it still counts, flagged."""
-        event = ClaimDisputed(
-            claim_id=inputs.text(claim_id, "claim_id"),
-            **compensation_fields(by, reason, evidence, published_at),
-        )
-        return self._compensate(event)
+        return self._compensate_claim(ClaimDisputed, claim_id, by, reason, evidence, published_at)
 
     def refute(
         self,
@@ -221,11 +213,7 @@ class Writing:
         published_at: datetime | None = None,
     ) -> RecordedEvent:
         """Evidence shows a claim is false: it stops counting."""
-        event = ClaimRefuted(
-            claim_id=inputs.text(claim_id, "claim_id"),
-            **compensation_fields(by, reason, evidence, published_at),
-        )
-        return self._compensate(event)
+        return self._compensate_claim(ClaimRefuted, claim_id, by, reason, evidence, published_at)
 
     def supersede(
         self,
@@ -303,6 +291,22 @@ class Writing:
             quantity=replacement.quantity,
             position=stored[1].position,
         )
+
+    def _compensate_claim(
+        self,
+        kind: type[ClaimRetracted | ClaimDisputed | ClaimRefuted],
+        claim_id: str,
+        by: str,
+        reason: str,
+        evidence: str | None,
+        published_at: datetime | None,
+    ) -> RecordedEvent:
+        """Record a retraction, dispute or refutation of one claim."""
+        event = kind(
+            claim_id=inputs.text(claim_id, "claim_id"),
+            **compensation_fields(by, reason, evidence, published_at),
+        )
+        return self._compensate(event)
 
     def _compensate(self, event: Compensation) -> RecordedEvent:
         stored = self._append([event])

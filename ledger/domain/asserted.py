@@ -70,13 +70,20 @@ _FRESH: Document = {
 
 def claim_document(event: ClaimAsserted, position: int, parent: Relayed | None) -> Document:
     """The `ClaimView` document of a new claim (`parent`: the claim it relays)."""
-    document = event.model_dump(mode="json")
-    del document["type"], document["corrects"]
+    return asserted_document(event.model_dump(mode="json"), position, parent)
+
+
+def asserted_document(payload: Document, position: int, parent: Relayed | None) -> Document:
+    """The `ClaimView` document of a claim as asserted, from its event's payload (as
+    `model_dump(mode="json")` gives it, or as stored: the dict is used up)."""
+    document = payload
+    document.pop("type", None)
+    del document["corrects"]
     document["position"] = position
     if parent is None:
         document |= {
-            "root_claim_id": event.claim_id,
-            "root_origin": event.origin,
+            "root_claim_id": document["claim_id"],
+            "root_origin": document["origin"],
             "root_published_at": None,
             "root_position": None,
         }

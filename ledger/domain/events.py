@@ -168,6 +168,26 @@ def upcaster(event_type: str, from_version: int) -> Callable[[Upcaster], Upcaste
     return register
 
 
+def upcast(event_type: str, version: int, payload: Payload) -> Payload:
+    """A stored payload of `event_type` at schema `version`, lifted to its class's current
+    version. Raises `LookupError` naming what is missing (an unknown type or upcaster, or
+    a version newer than this code knows)."""
+    cls = EVENT_CLASSES.get(event_type)
+    if cls is None:
+        raise LookupError(f"unknown event type {event_type!r}")
+    if version > cls.schema_version:
+        raise LookupError(
+            f"{event_type} schema version {version} is newer than this code knows "
+            f"({cls.schema_version}); upgrade the ledger package"
+        )
+    while version < cls.schema_version:
+        lift = UPCASTERS.get((event_type, version))
+        if lift is None:
+            raise LookupError(f"no upcaster for {event_type} v{version}")
+        payload, version = lift(payload), version + 1
+    return payload
+
+
 def event_time(event: Event) -> datetime | date | None:
     """The publication time an event carries, if any (when the world could know it)."""
     return getattr(event, "published_at", None)

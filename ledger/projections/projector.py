@@ -20,7 +20,7 @@ import orjson
 import structlog
 from sqlalchemy import Connection
 
-from ledger.domain.asserted import claim_document, claim_row
+from ledger.domain.asserted import claim_row
 from ledger.domain.decide import decide
 from ledger.domain.estimate import ClaimView, EstimateSummary, policy_claim
 from ledger.domain.events import (
@@ -46,6 +46,7 @@ from ledger.errors import LogTruncatedError, ReadModelBehindError
 from ledger.projections import queries as q
 from ledger.projections import statements as s
 from ledger.projections import tables as t
+from ledger.projections.claim_views import claim_view
 from ledger.projections.state import ProjectionState
 from ledger.projections.statements import Sql, json_text
 from ledger.store.record import StoredEvent
@@ -181,7 +182,6 @@ class Projector:
     def _assert(self, sql: Sql, stored: StoredEvent, event: ClaimAsserted) -> set[str]:
         state = self.state.state(event.figure)  # loaded before the claim is written
         parent = self.state.relayed(event.derived_from) if event.derived_from else None
-        document = claim_document(event, stored.position, parent)
         claim = claim_row(event, stored.position, parent)
         quantity = event.quantity
         sql.run(
@@ -206,11 +206,10 @@ class Projector:
                 None,
                 claim.root_published_us,
                 claim.root_position,
-                json_text(document),
                 None,  # `current`: written once the claim's standing changes
             ),
         )
-        self.state.keep_document(document, claim)
+        self.state.keep_asserted(event, parent, claim)
         state.asserted(claim)
         if parent is not None and (via := parent.withdrawn) is not None:
             when = max(event.published_at, _withdrawn_on(sql, via) or event.published_at)
@@ -365,7 +364,7 @@ def _withdrawn_on(sql: Sql, claim_id: str) -> datetime | None:
 
 def _relays(sql: Sql, claim_id: str) -> list[ClaimView]:
     """The claims that name `claim_id` as `derived_from`, as they stand now."""
-    return [ClaimView.model_validate_json(text) for (text,) in sql.rows(s.RELAYS, (claim_id,))]
+    return [claim_view(row) for row in sql.rows(s.RELAYS, (claim_id,))]
 
 
 def _need_checkpoint_at(sql: Sql, head: int) -> None:

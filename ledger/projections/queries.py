@@ -22,15 +22,12 @@ from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, FigureKind, Source, SourceKind
 from ledger.domain.standing import ClaimChange, claim_as_of
 from ledger.projections import tables as t
+from ledger.projections.claim_views import asserted_view, claim_view, select_views
 from ledger.projections.comparison import differences as differences
 from ledger.projections.comparison import dump as dump
 from ledger.store.schema import events
 
 READ_MODEL_CHECKPOINT = "read_model"
-
-
-CURRENT = sa.func.coalesce(t.claims.c.current, t.claims.c.asserted)
-"""A claim's document as it stands now: `current` is written only once it has changed."""
 
 
 def checkpoint(connection: Connection) -> int:
@@ -113,27 +110,24 @@ def claim(connection: Connection, claim_id: str) -> ClaimView | None:
     """A claim as it stands now."""
     if not storable(claim_id):
         return None
-    query = sa.select(CURRENT).where(t.claims.c.claim_id == claim_id)
-    text = connection.execute(query).scalar()
-    return ClaimView.model_validate_json(text) if text else None
+    row = connection.execute(select_views().where(t.claims.c.claim_id == claim_id)).first()
+    return claim_view(row) if row else None
 
 
 def _views(connection: Connection, query: sa.Select[Any]) -> list[ClaimView]:
-    """The claims (their `current` documents) a query selects, as they stand now."""
-    return [ClaimView.model_validate_json(text) for text in connection.execute(query).scalars()]
+    """The claims a query of `select_views` selects, as they stand now."""
+    return [claim_view(row) for row in connection.execute(query)]
 
 
 def relays(connection: Connection, claim_id: str) -> list[ClaimView]:
     """The claims that name `claim_id` as `derived_from`, as they stand now."""
-    query = (
-        sa.select(CURRENT).where(t.claims.c.derived_from == claim_id).order_by(t.claims.c.position)
-    )
+    query = select_views().where(t.claims.c.derived_from == claim_id).order_by(t.claims.c.position)
     return _views(connection, query)
 
 
 def claims(connection: Connection, key: str) -> list[ClaimView]:
     """Every claim of a figure as it stands now, in the order they were recorded."""
-    query = sa.select(CURRENT).where(t.claims.c.figure == key).order_by(t.claims.c.position)
+    query = select_views().where(t.claims.c.figure == key).order_by(t.claims.c.position)
     return _views(connection, query)
 
 
@@ -146,7 +140,7 @@ def claims_as_of(
 ) -> list[ClaimView]:
     """Every claim of a figure as it stood after `position`, or as known on `known_on`
     (published by then; corrections of our own extraction always apply)."""
-    query = sa.select(t.claims.c.claim_id, t.claims.c.asserted).where(t.claims.c.figure == key)
+    query = select_views().where(t.claims.c.figure == key)
     changes_query = sa.select(t.claim_changes.c.claim_id, t.claim_changes.c.change).where(
         t.claim_changes.c.figure == key
     )
@@ -160,10 +154,8 @@ def claims_as_of(
         change = ClaimChange.model_validate_json(text)
         if known_on is None or change.retroactive or change.published_at <= known_on:
             changes.setdefault(claim_id, []).append(change)
-    return [
-        claim_as_of(ClaimView.model_validate_json(text), changes.get(claim_id, ()))
-        for claim_id, text in connection.execute(query.order_by(t.claims.c.position))
-    ]
+    asserted = map(asserted_view, connection.execute(query.order_by(t.claims.c.position)))
+    return [claim_as_of(view, changes.get(view.claim_id, ())) for view in asserted]
 
 
 def changed_by(connection: Connection, key: str) -> EventRef | None:
@@ -188,10 +180,10 @@ def changes_by_figure(connection: Connection) -> dict[str, EventRef]:
 def claims_by_figure(connection: Connection) -> Iterator[tuple[str, list[ClaimView]]]:
     """Every figure that has claims, with its claims as they stand now, one figure at a time
     (one indexed scan)."""
-    query = sa.select(t.claims.c.figure, CURRENT).order_by(t.claims.c.figure, t.claims.c.position)
-    rows = connection.execute(query)
-    for key, group in itertools.groupby(rows, key=lambda row: row[0]):
-        yield key, [ClaimView.model_validate_json(text) for _, text in group]
+    query = select_views().order_by(t.claims.c.figure, t.claims.c.position)
+    views = map(claim_view, connection.execute(query))
+    for key, group in itertools.groupby(views, key=lambda view: view.figure):
+        yield key, list(group)
 
 
 def last_change(connection: Connection, key: str, position: int) -> EventRef | None:
@@ -240,9 +232,7 @@ def reports_exists(connection: Connection, report_id: str) -> bool:
 
 def claims_of_report(connection: Connection, report_id: str) -> list[ClaimView]:
     """Every claim a report carried, as it stands now."""
-    query = (
-        sa.select(CURRENT).where(t.claims.c.report_id == report_id).order_by(t.claims.c.position)
-    )
+    query = select_views().where(t.claims.c.report_id == report_id).order_by(t.claims.c.position)
     return _views(connection, query)
 
 
@@ -257,14 +247,14 @@ def report(connection: Connection, report_id: str) -> tuple[ReportFiled, int] | 
 
 def claims_originated(connection: Connection, source_id: str) -> list[ClaimView]:
     """Every claim whose origin is `source_id`, as it stands now, in the order recorded."""
-    query = sa.select(CURRENT).where(t.claims.c.origin == source_id).order_by(t.claims.c.position)
+    query = select_views().where(t.claims.c.origin == source_id).order_by(t.claims.c.position)
     return _views(connection, query)
 
 
 def claims_carried(connection: Connection, outlet: str) -> list[ClaimView]:
     """Every claim in a report `outlet` published, as it stands now, in the order recorded."""
     query = (
-        sa.select(CURRENT)
+        select_views()
         .join(t.reports, t.reports.c.report_id == t.claims.c.report_id)
         .where(t.reports.c.outlet == outlet)
         .order_by(t.claims.c.position)

@@ -19,17 +19,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ledger.domain.asserted import Relayed
+from ledger.domain.asserted import Relayed, claim_document
 from ledger.domain.estimate import ClaimView, EstimateSummary, policy_claim
+from ledger.domain.events import ClaimAsserted
 from ledger.domain.fold import FigureState
-from ledger.domain.history import Document
 from ledger.domain.model import Figure, FigureKind
 from ledger.domain.policy import ClaimStatus, PolicyClaim
 from ledger.domain.quantity import Hedge
 from ledger.domain.values import as_of_key
 from ledger.projections import queries as q
 from ledger.projections import statements as s
+from ledger.projections.claim_views import claim_view
 from ledger.projections.statements import Sql
+
+Asserted = tuple[ClaimAsserted, Relayed | None, PolicyClaim]
+"""A claim asserted in this batch: its event, the claim it relays, its policy row."""
 
 
 class ProjectionState:
@@ -44,7 +48,7 @@ class ProjectionState:
         self._states: dict[str, FigureState] = {}
         self._stored: dict[str, str] = {}  # each state's summary as stored (JSON text)
         self._batch: dict[str, ClaimView] = {}  # claims read or written in this batch
-        self._written: dict[str, tuple[Document, PolicyClaim]] = {}  # claims asserted in it
+        self._written: dict[str, Asserted] = {}  # claims asserted in this batch
         self.sql: Sql | None = None
 
     # -- the one rule ---------------------------------------------------------------------
@@ -144,21 +148,23 @@ class ProjectionState:
     def claim(self, claim_id: str) -> ClaimView | None:
         found = self._batch.get(claim_id)
         if found is None and (written := self._written.get(claim_id)) is not None:
-            found = self._batch[claim_id] = ClaimView.model_validate(written[0])
+            event, parent, row = written
+            document = claim_document(event, row.position, parent)
+            found = self._batch[claim_id] = ClaimView.model_validate(document)
         if found is None:
-            row = self._sql.one(s.CLAIM, (claim_id,))
-            if row is None:
+            read = self._sql.one(s.CLAIM, (claim_id,))
+            if read is None:
                 return None
-            found = self._batch[claim_id] = ClaimView.model_validate_json(row[0])
+            found = self._batch[claim_id] = claim_view(read)
         return found
 
     def keep(self, claim: ClaimView) -> None:
         """A claim as this batch changed it."""
         self._batch[claim.claim_id] = claim
 
-    def keep_document(self, document: Document, claim: PolicyClaim) -> None:
-        """A claim as this batch asserted it (its `ClaimView` document and policy row)."""
-        self._written[claim.claim_id] = (document, claim)
+    def keep_asserted(self, event: ClaimAsserted, parent: Relayed | None, row: PolicyClaim) -> None:
+        """A claim this batch asserted."""
+        self._written[row.claim_id] = (event, parent, row)
 
     def relayed(self, claim_id: str) -> Relayed | None:
         """What a relay of `claim_id` takes from it (None: no such claim)."""
@@ -167,7 +173,7 @@ class ProjectionState:
             return Relayed.of(policy_claim(changed))
         written = self._written.get(claim_id)
         if written is not None:
-            return Relayed.of(written[1])
+            return Relayed.of(written[2])
         row = self._sql.one(s.RELAYED, (claim_id,))
         if row is None:
             return None

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from ledger.errors import StoreError
 from ledger.projections import tables as t
+from ledger.projections.claim_views import VIEW_SQL
 
 
 class Sql:
@@ -112,7 +113,7 @@ CHILDREN = "SELECT figure FROM figures WHERE parent = ? ORDER BY figure"
 FIGURE = "SELECT figure, unit, kind, parent, description FROM figures WHERE figure = ?"
 REPORT_EXISTS = "SELECT 1 FROM reports WHERE report_id = ?"
 CLAIM_EXISTS = "SELECT 1 FROM claims WHERE claim_id = ?"
-CLAIM = "SELECT COALESCE(current, asserted) FROM claims WHERE claim_id = ?"
+CLAIM = f"{VIEW_SQL} WHERE c.claim_id = ?"
 RELAYED = (
     "SELECT claim_id, root_claim_id, root_origin, root_published_us, root_position, status, "
     "withdrawn_via FROM claims WHERE claim_id = ?"
@@ -122,7 +123,7 @@ STATEMENT_CLAIMS = select(t.claims, POLICY_CLAIM, "root_claim_id = ? AND figure 
 ORIGIN_CLAIMS = select(t.claims, POLICY_CLAIM, "figure = ? AND root_origin = ?")
 """(These two are unordered: ordered by position, SQLite would walk every claim of the
 figure by its (figure, position) index instead of the few it asks for by their own.)"""
-RELAYS = "SELECT COALESCE(current, asserted) FROM claims WHERE derived_from = ? ORDER BY position"
+RELAYS = f"{VIEW_SQL} WHERE c.derived_from = ? ORDER BY c.position"
 CHANGES_OF = "SELECT change FROM claim_changes WHERE claim_id = ? ORDER BY change_id"
 SUMMARY = "SELECT summary FROM estimates WHERE figure = ?"
 INSERT_SOURCE = insert(t.sources)

@@ -1,5 +1,5 @@
 """Read-model tables. Unlike `events` they are rebuilt freely: `replay()` empties and refills
-them from the log. Created by migrations 0002–0008; registered on the store's metadata so the
+them from the log. Created by migrations 0002–0009; registered on the store's metadata so the
 migrations-agree-with-models test covers them."""
 
 from __future__ import annotations
@@ -84,8 +84,9 @@ claims = sa.Table(
     # The root claim's publication time and position: how an origin's statements are ordered.
     sa.Column("root_published_us", sa.BigInteger(), nullable=False),
     sa.Column("root_position", sa.BigInteger(), nullable=False),
-    sa.Column("asserted", JSONText(), nullable=False),
-    sa.Column("current", JSONText(), nullable=True),  # once changed; else as `asserted`
+    # Once its standing changed, the claim as it stands (`ClaimView`); until then it is as
+    # asserted, read from its event (`ledger.projections.claim_views`).
+    sa.Column("current", JSONText(), nullable=True),
     sa.Index(None, "figure", "position"),  # a figure's claims, read when its state loads
     sa.Index(None, "figure", "root_origin"),  # an origin's, when its latest statement shrinks
 )

@@ -23,9 +23,10 @@ from ledger.errors import EventDecodeError, LedgerError, UnknownClaimError
 from ledger.projections.projector import Projector
 from ledger.service.mapper import from_stored, from_text
 from ledger.store import migrate
-from ledger.store.canonical import decode_json
+from ledger.store.canonical import canonical_json, decode_json
 from ledger.store.record import StoredEvent
 from ledger.store.scan import ScannedEvent
+from ledger.store.schema import events as events_table
 from ledger.store.sql import create_engine
 
 
@@ -141,12 +142,38 @@ def first_fault(events: Iterable[StoredEvent]) -> ContentFault | None:
         try:
             migrate.upgrade(engine)
             with engine.begin() as connection:
-                apply_checked(connection, Projector(), events)
+                apply_checked(connection, Projector(), events, before_batch=_copier(connection))
         except ContentError as error:
             return error.fault
         finally:
             engine.dispose()
     return None
+
+
+def _copier(connection: Connection) -> Callable[[list[StoredEvent]], None]:
+    """Copies each batch into the scratch log first: the read model reads a claim as
+    asserted from its event (`ledger.projections.claim_views`)."""
+
+    def copy(batch: list[StoredEvent]) -> None:
+        rows = [
+            {
+                "position": e.position,
+                "stream_id": e.stream_id,
+                "stream_version": e.stream_version,
+                "event_id": str(e.event_id),
+                "type": e.type,
+                "schema_version": e.schema_version,
+                "payload": canonical_json(e.payload),
+                "metadata": canonical_json(e.metadata),
+                "recorded_at": e.recorded_at,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in batch
+        ]
+        connection.execute(events_table.insert(), rows)
+
+    return copy
 
 
 def _decoded(stored: StoredEvent, *, reread: bool = True) -> Event:

@@ -11,12 +11,12 @@ from pydantic import ValidationError
 from ledger.domain.events import (
     EVENT_ADAPTER,
     EVENT_CLASSES,
-    UPCASTERS,
     ClaimAsserted,
     Event,
     FigureDefined,
     ReportFiled,
     SourceRegistered,
+    upcast,
 )
 from ledger.errors import EventDecodeError
 from ledger.store.record import NewEvent, StoredEvent
@@ -70,22 +70,10 @@ def from_stored(stored: StoredEvent) -> Event:
     Raises `EventDecodeError` for an unknown type, a version newer than this code knows,
     a missing upcaster, or a payload that no longer validates.
     """
-    cls = EVENT_CLASSES.get(stored.type)
-    if cls is None:
-        raise EventDecodeError(f"position {stored.position}: unknown event type {stored.type!r}")
-    payload, version = dict(stored.payload), stored.schema_version
-    if version > cls.schema_version:
-        raise EventDecodeError(
-            f"position {stored.position}: {stored.type} schema version {version} is newer "
-            f"than this code knows ({cls.schema_version}); upgrade the ledger package"
-        )
-    while version < cls.schema_version:
-        upcast = UPCASTERS.get((stored.type, version))
-        if upcast is None:
-            raise EventDecodeError(
-                f"position {stored.position}: no upcaster for {stored.type} v{version}"
-            )
-        payload, version = upcast(payload), version + 1
+    try:
+        payload = upcast(stored.type, stored.schema_version, dict(stored.payload))
+    except LookupError as error:
+        raise EventDecodeError(f"position {stored.position}: {error.args[0]}") from error
     try:
         return EVENT_ADAPTER.validate_python({**payload, "type": stored.type})
     except ValidationError as error:

@@ -35,6 +35,16 @@ class TestSQLiteFile:
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         store.close()
 
+    def test_freed_pages_are_not_overwritten_on_builds_that_default_to_it(
+        self, sqlite_url: str
+    ) -> None:
+        """secure_delete=FAST on every connection: emptying the read model for a rebuild
+        frees its pages without writing each of them again (Debian's SQLite zeroes them)."""
+        store = SQLStore(sqlite_url)
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 2  # FAST
+        store.close()
+
     def test_events_survive_closing_and_reopening(self, sqlite_url: str) -> None:
         """An acknowledged append is in the file when the ledger is opened again."""
         store = SQLStore(sqlite_url)

@@ -2,7 +2,7 @@
 with its best estimate, provenance and history.
 
     import ledger
-    lg = ledger.open("sqlite:///kz.db")
+    lg = ledger.open("sqlite:///kz.db")      # or postgresql://…, or memory:// (gone at exit)
     lg.register_source("kz-health-ministry", name="Kazakhstan Health Ministry", kind="government")
     lg.define_figure("kz-unrest-2022/killed/kazakhstan", unit="people", kind="cumulative")
     rep = lg.append_report(ledger.Report(outlet=..., published_at=..., claims=[ledger.Claim(...)]))
@@ -42,6 +42,7 @@ from ledger.errors import (
     LogTruncatedError,
     NotEntitledError,
     NotFoundError,
+    NotSupportedError,
     PermissionDeniedError,
     QuantityParseError,
     ReadModelBehindError,
@@ -102,6 +103,7 @@ __all__ = [
     "LogTruncatedError",
     "NotEntitledError",
     "NotFoundError",
+    "NotSupportedError",
     "PermissionDeniedError",
     "Provenance",
     "Quantity",

@@ -31,6 +31,8 @@ the boundary into these. Input errors name the field and the reason.
         ├── LogDamagedError          the log holds an event the ledger cannot apply: the
         │                            ledger opens read-only (.position, .reason)
         ├── ReadModelBehindError     events were appended without their projection
+        ├── NotSupportedError        an operation only a SQL ledger has (a schema revision,
+        │                            a file import) asked of a ledger in memory (.operation)
         └── LogTruncatedError        the read model has applied events the log no longer
                                      holds: events were removed (.applied, .head)
 """
@@ -58,6 +60,7 @@ __all__ = [
     "LogTruncatedError",
     "NotEntitledError",
     "NotFoundError",
+    "NotSupportedError",
     "PermissionDeniedError",
     "QuantityParseError",
     "ReadModelBehindError",
@@ -301,3 +304,15 @@ class LogDamagedError(StoreError):
 class ReadModelBehindError(StoreError):
     """Events were appended to the log without their projection (behind the ledger's back):
     nothing was appended now; reopen the ledger to catch its read model up."""
+
+
+class NotSupportedError(StoreError):
+    """An operation the ledger's store does not have: a schema revision or a file import
+    asked of a ledger kept in memory (`ledger.open("memory://")`), which has no database."""
+
+    def __init__(self, operation: str, store: str = "a ledger in memory") -> None:
+        self.operation = operation
+        super().__init__(
+            f"{operation} needs a ledger in a SQL database (sqlite:// or postgresql://); "
+            f"this is {store}"
+        )

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection
-
 from ledger.domain.estimate import (
     ClaimView,
     EstimateSummary,
@@ -23,8 +21,8 @@ from ledger.domain.model import Figure, FigureKind
 from ledger.domain.nesting import nests
 from ledger.domain.policy import NO_NESTING, Nesting
 from ledger.errors import UnknownFigureError
-from ledger.projections import queries as q
-from ledger.projections.state import nearest_figure
+from ledger.projections.queries import figure_info
+from ledger.projections.read_model import Reads
 
 ClaimsAt = Callable[[str], list[ClaimView]]
 """A figure key → its claims as they stood at the moment a reader asks about."""
@@ -33,7 +31,7 @@ Headline = Callable[[Figure, bool], EstimateSummary | None]
 
 
 def compute(
-    connection: Connection,
+    reads: Reads,
     key: str,
     claims_at: ClaimsAt | None = None,
     *,
@@ -46,40 +44,40 @@ def compute(
     projection used. At a past moment: from `claims_at(key)`, and its children's lows
     and its parent's high rebuilt from their claims at the same moment.
     """
-    figure = q.figure(connection, key)
+    figure = reads.figure(key)
     if figure is None:
-        raise UnknownFigureError(key, suggestion=nearest_figure(connection, key))
-    bodies = _Bodies(connection)
+        raise UnknownFigureError(key, suggestion=reads.nearest_figure(key))
+    bodies = _Bodies(reads)
     if claims_at is None:
-        claims = q.claims(connection, key) if claims is None else claims
+        claims = reads.claims(key) if claims is None else claims
 
         def headline(other: Figure, floors: bool) -> EstimateSummary | None:
-            return q.summary(connection, other.figure)
+            return reads.summary(other.figure)
 
     else:
         claims = claims_at(key)
         at = claims_at
 
         def headline(other: Figure, floors: bool) -> EstimateSummary | None:
-            return _headline_at(connection, other, at, bodies, floors=floors)
+            return _headline_at(reads, other, at, bodies, floors=floors)
 
-    nesting = _nesting(connection, figure, headline)
+    nesting = _nesting(reads, figure, headline)
     independence = {c.root_origin: bodies(c.root_origin) for c in claims}
-    return estimate_figure(q.figure_info(figure), claims, independence, nesting)
+    return estimate_figure(figure_info(figure), claims, independence, nesting)
 
 
-def _nesting(connection: Connection, figure: Figure, headline: Headline) -> Nesting:
+def _nesting(reads: Reads, figure: Figure, headline: Headline) -> Nesting:
     """Its children's lows (floors) and its parent's high (a ceiling), as `headline` gives
     them; a parent's high never depends on its children, so it is taken without floors."""
     if figure.kind is not FigureKind.CUMULATIVE:
         return NO_NESTING
     floors = []
-    for child in q.children(connection, figure.figure):
+    for child in reads.children(figure.figure):
         found = headline(child, True) if nests(child, figure) else None
         if found is not None and (bound := found.bound(child.figure, "low")) is not None:
             floors.append(bound)
     ceiling = None
-    parent = q.figure(connection, figure.parent) if figure.parent else None
+    parent = reads.figure(figure.parent) if figure.parent else None
     if parent is not None and nests(figure, parent):
         found = headline(parent, False)
         ceiling = found.bound(parent.figure, "high") if found is not None else None
@@ -87,7 +85,7 @@ def _nesting(connection: Connection, figure: Figure, headline: Headline) -> Nest
 
 
 def _headline_at(
-    connection: Connection,
+    reads: Reads,
     figure: Figure,
     claims_at: ClaimsAt,
     bodies: _Bodies,
@@ -100,9 +98,9 @@ def _headline_at(
     if floors:
 
         def headline(other: Figure, floors: bool) -> EstimateSummary | None:
-            return _headline_at(connection, other, claims_at, bodies, floors=floors)
+            return _headline_at(reads, other, claims_at, bodies, floors=floors)
 
-        nesting = Nesting(floors=_nesting(connection, figure, headline).floors)
+        nesting = Nesting(floors=_nesting(reads, figure, headline).floors)
     independence = {c.root_origin: bodies(c.root_origin) for c in claims}
     return summarize_figure(figure.kind, claims, independence, nesting)
 
@@ -110,14 +108,14 @@ def _headline_at(
 class _Bodies:
     """Source id → its top-level body (itself when it has no parent), read once each."""
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
         self._found: dict[str, str] = {}
 
     def __call__(self, source_id: str) -> str:
         if source_id not in self._found:
             body, seen = source_id, {source_id}
-            while (found := q.source(self._connection, body)) is not None and found.parent:
+            while (found := self._reads.source(body)) is not None and found.parent:
                 if found.parent in seen:
                     break
                 body = found.parent

@@ -12,25 +12,26 @@ import structlog
 
 from ledger.errors import InvalidInputError, LogTruncatedError
 from ledger.projections import comparison
-from ledger.projections import queries as q
+from ledger.projections.memory import MemoryReadModel
 from ledger.projections.projector import Projector
-from ledger.service import inputs
-from ledger.service.audit import first_fault
-from ledger.service.maintenance import rebuild
+from ledger.projections.read_model import ReadModel
+from ledger.projections.sql_read_model import SqlReadModel
+from ledger.service import audit, inputs, memory_upkeep
+from ledger.service.maintenance import applied_and_head, rebuild
 from ledger.service.mapper import from_stored
 from ledger.service.results import LedgerEvent
 from ledger.store.chain import GENESIS
-from ledger.store.record import Anchor, StoredEvent, VerifyResult
-from ledger.store.sql import SQLStore
+from ledger.store.record import Anchor, EventStore, StoredEvent, VerifyResult
 
 log = structlog.get_logger("ledger")
 
 
 class Integrity:
-    """`Ledger`'s methods on the log and its checks; the attribute they use is set by
+    """`Ledger`'s methods on the log and its checks; the attributes they use are set by
     `Ledger.__init__`."""
 
-    store: SQLStore
+    store: EventStore
+    read_model: ReadModel
 
     def events(self, after: int = 0) -> Iterator[LedgerEvent]:
         """Every event after a position, decoded, lazily."""
@@ -101,9 +102,7 @@ class Integrity:
         def failed(problem: str, detail: str, position: int | None = None) -> VerifyResult:
             return replace(chain, ok=False, bad_position=position, problem=problem, detail=detail)
 
-        with self.store.transaction() as connection:
-            applied = q.checkpoint(connection)  # first: a later commit only lengthens the log
-            head = q.head_position(connection)
+        applied, head = applied_and_head(self.store, self.read_model)
         if applied > head:
             return failed("events removed", str(LogTruncatedError(applied, head)), head + 1)
         for anchor in anchors:
@@ -121,7 +120,7 @@ class Integrity:
                     f"{anchor.hash}: the log was rewritten at or before it"
                 )
                 return failed("anchor mismatch", detail, anchor.position)
-        if content and (fault := first_fault(self.store.read_all())) is not None:
+        if content and (fault := self._first_fault()) is not None:
             log.warning("log content invalid", position=fault.position, reason=fault.reason)
             return failed("content invalid", fault.reason, fault.position)
         if deep:
@@ -138,11 +137,24 @@ class Integrity:
             return event.hash if event.position == position else None
         return None
 
+    def _first_fault(self) -> audit.ContentFault | None:
+        """Fold the log through the ledger's rules into a scratch read model of the same
+        kind (a temporary SQLite file for SQL): the first event they refuse, or None."""
+        if isinstance(self.read_model, SqlReadModel):
+            return audit.first_fault(self.store.read_all())
+        return memory_upkeep.first_fault(self.store.read_all())
+
     def _rebuilt_differences(self) -> list[str]:
-        """Rebuild the read model from the log inside a savepoint that is rolled back, and
-        name where it differs from the stored one (under the writer's lock: both are of
-        the same log)."""
-        with self.store.transaction(write=True) as connection:
+        """Rebuild the read model from the log apart from the live one, and name where they
+        differ. SQL rebuilds inside a savepoint that is rolled back, under the writer's
+        lock (both are then of the same log); memory, into a fresh read model under the
+        read model's own lock."""
+        if isinstance(self.read_model, MemoryReadModel):
+            with self.read_model.appending():
+                fresh, _ = memory_upkeep.rebuilt(self.store.read_all())
+                return memory_upkeep.rebuilt_differences(self.read_model, fresh)
+        assert isinstance(self.read_model, SqlReadModel), "a read model in SQL or in memory"
+        with self.read_model.store.transaction(write=True) as connection:
             stored = comparison.dump(connection)
             savepoint = connection.begin_nested()
             try:

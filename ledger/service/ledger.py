@@ -3,7 +3,9 @@ the read model in the same transaction, and answers queries from the read model.
 
 `Ledger` is composed of its jobs, one module each: writing (`ledger.service.writing`),
 reading (`ledger.service.reading`), the log and its checks (`ledger.service.integrity`),
-and keeping the read model true to the log (`ledger.service.maintenance`). This module
+and keeping the read model true to the log (`ledger.service.maintenance`). It works over
+two interfaces: the log (`ledger.store.record.EventStore`) and the read model
+(`ledger.projections.read_model.ReadModel`), each kept in SQL or in memory. This module
 holds `Ledger` itself, its lifecycle, and `open`; every name below is importable from here.
 """
 
@@ -17,9 +19,11 @@ from typing import Self
 
 import structlog
 
-from ledger.errors import InvalidInputError, LogDamagedError
+from ledger.errors import InvalidInputError, LogDamagedError, NotSupportedError
 from ledger.logs import configure as configure_logging
-from ledger.projections.projector import Projector
+from ledger.projections.memory import MemoryReadModel
+from ledger.projections.read_model import ReadModel
+from ledger.projections.sql_read_model import SqlReadModel
 from ledger.service import inputs
 from ledger.service.integrity import Integrity, anchors_of
 from ledger.service.maintenance import Maintenance, Progress
@@ -35,12 +39,15 @@ from ledger.service.results import (
     SourceView,
 )
 from ledger.service.writing import Writing
-from ledger.store.record import Anchor
+from ledger.store.memory import MemoryStore
+from ledger.store.record import Anchor, EventStore
 from ledger.store.sql import DEFAULT_LOCK_TIMEOUT, SQLStore, masked
 
 log = structlog.get_logger("ledger")
 
 DEFAULT_FILE = "ledger.db"
+MEMORY_URL = "memory://"
+"""The URL of a ledger kept in memory: `open(MEMORY_URL)` gives a new, empty one each time."""
 
 
 def default_url() -> str:
@@ -65,19 +72,25 @@ def default_lock_timeout() -> float:
 class Ledger(Writing, Reading, Integrity, Maintenance):
     """An open claim ledger. Use `ledger.open(url)`; close it (or use `with`) when done.
 
+    A ledger is its log (`store`, an `EventStore`) and its read model (`read_model`, a
+    `ReadModel`) kept with it: both in one SQL database (`SQLStore`, `SqlReadModel`), or
+    both in memory (`MemoryStore`, `MemoryReadModel`).
+
     Every method checks what it is handed before anything is written: a wrong type (None
     or a number where text belongs, a dict for a `Report`), a time without a zone, a
     publication time in the future or a blank reason raises an `InvalidInputError` naming
     the parameter, and nothing is appended. Times may be given as ISO 8601 strings.
     """
 
-    def __init__(self, store: SQLStore, *, actor: str | None = None) -> None:
+    def __init__(
+        self, store: EventStore, read_model: ReadModel, *, actor: str | None = None
+    ) -> None:
         self.store = store
+        self.read_model = read_model
         self.actor = actor or _default_actor()
         self.correlation_id: str | None = None
         self.causation_id: str | None = None
         self.damage: LogDamagedError | None = None  # set when the log cannot be applied
-        self._projector = Projector()
 
     def acting(
         self,
@@ -104,6 +117,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
 
     def close(self) -> None:
         """Release the database connections."""
+        self.read_model.close()
         self.store.close()
 
     def __enter__(self) -> Self:
@@ -114,8 +128,15 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
 
     @property
     def url(self) -> str:
-        """The database URL this ledger is stored at."""
-        return self.store.url
+        """The database URL this ledger is stored at (`memory://` for one in memory)."""
+        return self.store.url if isinstance(self.store, SQLStore) else MEMORY_URL
+
+    def sql_store(self, operation: str) -> SQLStore:
+        """The SQL store, for `operation`, which only a SQL database has (a schema
+        revision, a file import); `NotSupportedError` for a ledger in memory."""
+        if not isinstance(self.store, SQLStore):
+            raise NotSupportedError(operation)
+        return self.store
 
 
 def open(
@@ -128,7 +149,10 @@ def open(
     """Open (and create or migrate to the newest schema) the ledger at `url`.
 
     `url`: `sqlite:///path.db` (default: `LEDGER_DATABASE_URL`, else ./ledger.db),
-    `sqlite://` for a throw-away in-memory ledger, or `postgresql://user@host/db`.
+    `sqlite://` for a throw-away SQLite database in memory, `postgresql://user@host/db`,
+    or `memory://` for a new ledger kept in Python objects, with no database at all: the
+    same API and rules, fast, gone when closed (no schema, no file import; see
+    docs/architecture.md).
     `synchronous`: SQLite's durability setting (OFF, NORMAL, FULL or EXTRA).
     `lock_timeout`: seconds a write waits for the writers' lock before `LockTimeoutError`
     (default: `LEDGER_LOCK_TIMEOUT`, else 10).
@@ -139,13 +163,16 @@ def open(
         raise InvalidInputError("synchronous", f"must be one of {', '.join(SYNCHRONOUS)}")
     if not structlog.is_configured():
         configure_logging()
+    if url == MEMORY_URL:
+        log.debug("opened", url=MEMORY_URL)
+        return Ledger(MemoryStore(), MemoryReadModel(), actor=actor)
     store = SQLStore(
         url or default_url(),
         synchronous=synchronous,
         lock_timeout=lock_timeout if lock_timeout is not None else default_lock_timeout(),
     )
     log.debug("opened", url=masked(store.url), dialect=store.dialect)
-    opened = Ledger(store, actor=actor)
+    opened = Ledger(store, SqlReadModel(store), actor=actor)
     opened.catch_up()
     return opened
 
@@ -162,6 +189,7 @@ def _default_actor() -> str:
 
 
 __all__ = [
+    "MEMORY_URL",
     "Anchor",
     "CompensationView",
     "Ledger",

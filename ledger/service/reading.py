@@ -5,7 +5,6 @@ from the read model. `Reading` is the part of `Ledger` that does it."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from ledger.domain.estimate import ClaimView, EstimateSummary, EventRef, FigureEstimate
 from ledger.domain.history import EstimateChange
@@ -18,19 +17,17 @@ from ledger.errors import (
     UnknownReportError,
     UnknownSourceError,
 )
-from ledger.projections import queries as q
 from ledger.projections import reading
+from ledger.projections.read_model import ReadModel, Reads
 from ledger.projections.reading import ClaimsAt
-from ledger.projections.state import nearest_figure
 from ledger.service import inputs
 from ledger.service.results import CompensationView, ReportView, SourceView
-from ledger.store.sql import SQLStore
 
 
 class Reading:
     """`Ledger`'s reading methods; the attribute they use is set by `Ledger.__init__`."""
 
-    store: SQLStore
+    read_model: ReadModel
 
     def estimate(
         self,
@@ -55,30 +52,30 @@ class Reading:
             at_position = inputs.position(at_position, "at_position")
         before = inputs.optional_time(recorded_before, "recorded_before")
         day = None if known_on is None else inputs.day_or_time(known_on, "known_on")
-        with self.store.transaction() as connection:
-            head = q.checkpoint(connection)
-            self._need_figure(connection, figure)
+        with self.read_model.reading() as reads:
+            head = reads.checkpoint()
+            self._need_figure(reads, figure)
             if before is not None:
-                at_position = q.position_before(connection, before)
+                at_position = reads.position_before(before)
             changed_by: EventRef | None
             claims_at: ClaimsAt | None = None
             if at_position is not None:
                 position = at_position = min(at_position, head)
 
                 def claims_at(key: str) -> list[ClaimView]:
-                    return q.claims_as_of(connection, key, position=position)
+                    return reads.claims_as_of(key, position=position)
 
-                changed_by = q.last_change(connection, figure, at_position)
+                changed_by = reads.last_change(figure, at_position)
             elif day is not None:
                 last = end_of(day)
 
                 def claims_at(key: str) -> list[ClaimView]:
-                    return q.claims_as_of(connection, key, known_on=last)
+                    return reads.claims_as_of(key, known_on=last)
 
                 changed_by, position = None, head
             else:  # now: the claims as they stand, and the event behind the stored headline
-                changed_by, position = q.changed_by(connection, figure), head
-            fresh = reading.compute(connection, figure, claims_at)
+                changed_by, position = reads.changed_by(figure), head
+            fresh = reading.compute(reads, figure, claims_at)
         return _stamped(fresh, changed_by, position)
 
     def history(
@@ -92,50 +89,50 @@ class Reading:
             after = inputs.position(after, "after")
         if limit is not None and inputs.position(limit, "limit") == 0:
             raise InvalidInputError("limit", "must be 1 or more")
-        with self.store.transaction() as connection:
-            self._need_figure(connection, figure)
-            return q.history(connection, figure, after=after, limit=limit)
+        with self.read_model.reading() as reads:
+            self._need_figure(reads, figure)
+            return reads.history(figure, after=after, limit=limit)
 
     def figures(self) -> list[Figure]:
         """Every defined figure."""
-        with self.store.transaction() as connection:
-            return q.figures(connection)
+        with self.read_model.reading() as reads:
+            return reads.figures()
 
     def estimates(self) -> list[FigureEstimate]:
         """The current estimate of every figure, by key."""
-        with self.store.transaction() as connection:
-            head = q.checkpoint(connection)
-            changes = q.changes_by_figure(connection)
+        with self.read_model.reading() as reads:
+            head = reads.checkpoint()
+            changes = reads.changes_by_figure()
             found: dict[str, FigureEstimate] = {}
-            for key, claims in q.claims_by_figure(connection):
-                found[key] = reading.compute(connection, key, claims=claims)
+            for key, claims in reads.claims_by_figure():
+                found[key] = reading.compute(reads, key, claims=claims)
             for key in changes.keys() - found.keys():  # figures without claims: no data
-                found[key] = reading.compute(connection, key, claims=[])
+                found[key] = reading.compute(reads, key, claims=[])
         return [_stamped(found[key], changes[key], head) for key in sorted(changes)]
 
     def summaries(self) -> dict[str, EstimateSummary]:
         """The headline of every figure's current estimate (low, best, high, status, support),
         as the projection stores it: one read, without rebuilding any provenance."""
-        with self.store.transaction() as connection:
-            return q.summaries(connection)
+        with self.read_model.reading() as reads:
+            return reads.summaries()
 
     def sources(self) -> list[Source]:
         """Every registered source."""
-        with self.store.transaction() as connection:
-            return q.sources(connection)
+        with self.read_model.reading() as reads:
+            return reads.sources()
 
     def claims(self, figure: str) -> list[ClaimView]:
         """Every claim of a figure, with where it stands now."""
         inputs.text(figure, "figure")
-        with self.store.transaction() as connection:
-            self._need_figure(connection, figure)
-            return q.claims(connection, figure)
+        with self.read_model.reading() as reads:
+            self._need_figure(reads, figure)
+            return reads.claims(figure)
 
     def claim(self, claim_id: str) -> ClaimView:
         """One claim, with where it stands now."""
         inputs.text(claim_id, "claim_id")
-        with self.store.transaction() as connection:
-            found = q.claim(connection, claim_id)
+        with self.read_model.reading() as reads:
+            found = reads.claim(claim_id)
         if found is None:
             raise UnknownClaimError(claim_id, "claim_id")
         return found
@@ -144,13 +141,11 @@ class Reading:
         """A filed report as recorded — outlet, publication time, title, URL, channel,
         content hash — with its claims, each with where it stands now."""
         inputs.text(report_id, "report_id")
-        with self.store.transaction() as connection:
-            found = q.report(connection, report_id)
+        with self.read_model.reading() as reads:
+            found = reads.report(report_id)
             if found is None:
-                raise UnknownReportError(
-                    report_id, "report_id", q.suggest_report(connection, report_id)
-                )
-            claims = q.claims_of_report(connection, report_id)
+                raise UnknownReportError(report_id, "report_id", reads.nearest_report(report_id))
+            claims = reads.claims_of_report(report_id)
         filed, position = found
         return ReportView(
             report_id=filed.report_id,
@@ -169,15 +164,13 @@ class Reading:
         carried as an outlet (each with where it stands now), and the compensating events
         (retractions, supersessions, disputes, refutations) it issued."""
         inputs.text(source_id, "source_id")
-        with self.store.transaction() as connection:
-            found = q.source(connection, source_id)
+        with self.read_model.reading() as reads:
+            found = reads.source(source_id)
             if found is None:
-                raise UnknownSourceError(
-                    source_id, "source_id", q.suggest_source(connection, source_id)
-                )
-            originated = q.claims_originated(connection, source_id)
-            carried = q.claims_carried(connection, source_id)
-            issued = q.changes_issued(connection, source_id)
+                raise UnknownSourceError(source_id, "source_id", reads.nearest_source(source_id))
+            originated = reads.claims_originated(source_id)
+            carried = reads.claims_carried(source_id)
+            issued = reads.changes_issued(source_id)
         return SourceView(
             source=found,
             originated=tuple(originated),
@@ -198,9 +191,9 @@ class Reading:
             ),
         )
 
-    def _need_figure(self, connection: Any, figure: str) -> None:
-        if q.figure(connection, figure) is None:
-            raise UnknownFigureError(figure, "figure", nearest_figure(connection, figure))
+    def _need_figure(self, reads: Reads, figure: str) -> None:
+        if reads.figure(figure) is None:
+            raise UnknownFigureError(figure, "figure", reads.nearest_figure(figure))
 
 
 def _stamped(

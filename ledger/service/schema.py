@@ -12,8 +12,9 @@ __all__ = ["revision", "upgrade_sql"]
 
 
 def revision(lg: Ledger) -> str | None:
-    """The schema revision `lg`'s database is at (None if it was never migrated)."""
-    return migrate.current_revision(lg.store.engine)
+    """The schema revision `lg`'s database is at (None if it was never migrated);
+    `NotSupportedError` for a ledger in memory, which has no schema."""
+    return migrate.current_revision(lg.sql_store("a schema revision").engine)
 
 
 def upgrade_sql(url: str) -> str:

@@ -146,8 +146,10 @@ def import_lines(
     known event, and pass the ledger's rules. Each anchor of `expect` (`Anchor` or
     `"HASH@POSITION"`) must be matched: the record at its position must carry its hash.
     Everything happens in one transaction: any bad record (named as `name:line`) or
-    unmatched anchor leaves the ledger as empty as it was.
+    unmatched anchor leaves the ledger as empty as it was. Only a SQL ledger imports
+    (`NotSupportedError` for one in memory): the records go into its log as they are.
     """
+    store = lg.sql_store("an import")
     started = time.perf_counter()
     anchors: dict[int, list[Anchor]] = {}
     for anchor in anchors_of(expect, "expect"):
@@ -172,7 +174,7 @@ def import_lines(
         if progress:
             progress(stored[-1].position)
 
-    with lg.store.transaction(write=True) as connection:
+    with store.transaction(write=True) as connection:
         held = connection.execute(sa.select(sa.func.count()).select_from(events_table)).scalar()
         if held:
             raise ConflictError(

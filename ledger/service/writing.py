@@ -31,27 +31,25 @@ from ledger.errors import (
     UnknownClaimError,
     UnknownReportError,
 )
-from ledger.projections import queries as q
-from ledger.projections.projector import Projector
+from ledger.projections.read_model import ReadModel
 from ledger.service import inputs
 from ledger.service.collector import cycles_uncollected
 from ledger.service.commands import claim_event, compensation_fields, report_events
 from ledger.service.inputs import validated
 from ledger.service.mapper import to_new_event
 from ledger.service.results import RecordedClaim, RecordedEvent, RecordedReport
-from ledger.store.record import NewEvent, StoredEvent
-from ledger.store.sql import SQLStore
+from ledger.store.record import EventStore, NewEvent, StoredEvent
 
 
 class Writing:
     """`Ledger`'s writing methods; the attributes they use are set by `Ledger.__init__`."""
 
-    store: SQLStore
+    store: EventStore
+    read_model: ReadModel
     actor: str
     correlation_id: str | None
     causation_id: str | None
     damage: LogDamagedError | None
-    _projector: Projector
 
     def register_source(
         self,
@@ -138,13 +136,13 @@ class Writing:
         def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
             nonlocal count
             events = [event for _, events in current for event in events]
-            self._projector.handle(connection, list(zip(stored, events, strict=True)))
+            self.read_model.apply(connection, list(zip(stored, events, strict=True)))
             count += len(current)
             if recorded is not None:
                 for result in _recorded_reports([r for r, _ in current], stored, events):
                     recorded(result)
 
-        with cycles_uncollected():
+        with cycles_uncollected(), self.read_model.appending():
             self.store.append_chunks(chunks(), on_append=project)
         return count
 
@@ -178,12 +176,10 @@ class Writing:
         """Withdraw every claim of a report that still counts, in one transaction."""
         inputs.text(report_id, "report_id")
         common = compensation_fields(by, reason, evidence, published_at)
-        with self.store.transaction() as connection:
-            if not q.reports_exists(connection, report_id):
-                raise UnknownReportError(
-                    report_id, "report_id", q.suggest_report(connection, report_id)
-                )
-            claims = [c for c in q.claims_of_report(connection, report_id) if c.status.counts]
+        with self.read_model.reading() as reads:
+            if not reads.has_report(report_id):
+                raise UnknownReportError(report_id, "report_id", reads.nearest_report(report_id))
+            claims = [c for c in reads.claims_of_report(report_id) if c.status.counts]
         events: list[Event] = [
             ClaimRetracted(claim_id=c.claim_id, report_id=report_id, **common) for c in claims
         ]
@@ -259,8 +255,8 @@ class Writing:
             "derived_from": inputs.optional_text(derived_from, "derived_from"),
         }
         evidence = inputs.optional_text(evidence, "evidence")
-        with self.store.transaction() as connection:
-            old = q.claim(connection, claim_id)
+        with self.read_model.reading() as reads:
+            old = reads.claim(claim_id)
         if old is None:
             raise UnknownClaimError(claim_id, "claim_id")
         new_id = new_claim_id()
@@ -330,11 +326,12 @@ class Writing:
         records = [to_new_event(event, metadata) for event in events]
 
         def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
-            self._projector.handle(connection, list(zip(stored, events, strict=True)))
+            self.read_model.apply(connection, list(zip(stored, events, strict=True)))
 
         expected = {expect_new: 0} if expect_new else None
         try:
-            return self.store.append(records, expected, on_append=project)
+            with self.read_model.appending():
+                return self.store.append(records, expected, on_append=project)
         except ConcurrencyError as error:
             kind, _, key = error.stream_id.partition(":")
             raise AlreadyExistsError(kind, key) from error

@@ -1,4 +1,8 @@
-"""Shared fixtures: a database URL per backend, each test on its own database or schema.
+"""Shared fixtures: a URL per backend, each test on its own database, schema or memory.
+
+`database_url` gives the SQL backends (SQLite, PostgreSQL), for tests of what the database
+does; `ledger_url` gives those and a ledger in memory (`memory://`), for tests of what the
+service does, which must not depend on where it keeps the log and the read model.
 
 PostgreSQL tests need `LEDGER_TEST_POSTGRES_URL` (`.ci/run` exports it). Without it they
 skip with that reason — except under CI (`CI=true`), where a missing or unreachable server
@@ -98,6 +102,34 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Each SQL backend in turn: the same test runs on SQLite and on PostgreSQL."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+BACKENDS = ["memory", "sqlite", "postgresql"]
+"""Where a ledger can be kept: the service's own tests run on each."""
+
+
+@pytest.fixture(params=BACKENDS)
+def ledger_url(request: pytest.FixtureRequest) -> str:
+    """Each backend in turn — memory, SQLite, PostgreSQL: the same test of the service runs
+    on all three (a module about the database itself overrides this with `database_url`)."""
+    if request.param == "memory":
+        return "memory://"
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_ledger_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Each backend in turn, shared by the tests of one module (for read-only tests)."""
+    if request.param == "memory":
+        yield "memory://"
+    elif request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'ledger.db'}"
+    else:
+        with fresh_postgres_schema() as url:
+            yield url
 
 
 def _drop(*_: object) -> object:

@@ -1,4 +1,7 @@
-"""Fixtures for tests that drive the ledger through its public Python API."""
+"""Fixtures for tests that drive the ledger through its public Python API: each test runs
+on a ledger in memory, on SQLite and on PostgreSQL (`ledger_url`). A module about the
+SQL database itself (its schema, a damaged or truncated log, reopening) overrides
+`ledger_url` with `database_url`, and runs on the two SQL backends only."""
 
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ from tests.conftest import fresh_postgres_schema
 
 
 @pytest.fixture
-def lg(database_url: str) -> Iterator[ledger.Ledger]:
-    """An empty ledger on each SQL backend."""
-    with ledger.open(database_url, actor="tester") as opened:
+def lg(ledger_url: str) -> Iterator[ledger.Ledger]:
+    """An empty ledger on each backend."""
+    with ledger.open(ledger_url, actor="tester") as opened:
         yield opened
 
 
@@ -26,18 +29,21 @@ def seeded(lg: ledger.Ledger) -> ledger.Ledger:
 
 
 @pytest.fixture(scope="module")
-def kz(module_database_url: str) -> Iterator[ledger.Ledger]:
+def kz(module_ledger_url: str) -> Iterator[ledger.Ledger]:
     """The founding case, loaded once per module and backend, for tests that only read."""
-    with ledger.open(module_database_url, actor="tester") as opened:
+    with ledger.open(module_ledger_url, actor="tester") as opened:
         load_seeds(opened)
         yield opened
 
 
 @pytest.fixture
-def lg_empty(database_url: str) -> Iterator[ledger.Ledger]:
-    """A second empty ledger on the same backend (a different database or file)."""
-    if database_url.startswith("sqlite"):
-        url = database_url.replace(".db", "-second.db")
+def lg_empty(ledger_url: str) -> Iterator[ledger.Ledger]:
+    """A second empty ledger on the same backend (a different database, file or memory)."""
+    if ledger_url == "memory://":
+        with ledger.open(ledger_url, actor="tester") as opened:
+            yield opened
+    elif ledger_url.startswith("sqlite"):
+        url = ledger_url.replace(".db", "-second.db")
         with ledger.open(url, actor="tester") as opened:
             yield opened
     else:

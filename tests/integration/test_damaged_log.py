@@ -17,6 +17,13 @@ from ledger.service.transfer import export_lines, import_lines
 from ledger.store.record import NewEvent
 from tests.tampering import rehashed
 
+
+@pytest.fixture
+def ledger_url(database_url: str) -> str:
+    """SQLite and PostgreSQL only: a damaged log is written behind the database's back."""
+    return database_url
+
+
 KILLED = "kz-unrest-2022/killed/kazakhstan"
 
 

@@ -16,6 +16,13 @@ from ledger.store.chain import GENESIS
 from tests.conftest import fresh_postgres_schema
 from tests.tampering import forge, remove_last_events, set_best
 
+
+@pytest.fixture
+def ledger_url(database_url: str) -> str:
+    """SQLite and PostgreSQL only: truncation, tampering, deep checks of the database."""
+    return database_url
+
+
 KILLED = "kz-unrest-2022/killed/kazakhstan"
 COUNTED_164 = "rferl-killed-164"  # the claim the killed figure's estimate rests on
 

@@ -11,6 +11,13 @@ import pytest
 import ledger
 from ledger import Claim, EstimateSummary, Report
 
+
+@pytest.fixture
+def ledger_url(database_url: str) -> str:
+    """SQLite and PostgreSQL only: other processes sharing one SQL database."""
+    return database_url
+
+
 KILLED = "flood-2024/killed/national"
 CITY = "flood-2024/killed/capital"
 

@@ -28,6 +28,13 @@ from tests.strategies import (
     ledger_operations,
 )
 
+
+@pytest.fixture
+def ledger_url(database_url: str) -> str:
+    """SQLite and PostgreSQL only: rebuilds of the SQL read model and its indexes."""
+    return database_url
+
+
 Operations = list[tuple[str, dict[str, object]]]
 
 

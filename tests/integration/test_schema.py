@@ -3,9 +3,17 @@ revision, and the DDL of an upgrade is printed for a dialect without connecting.
 
 from __future__ import annotations
 
+import pytest
+
 import ledger
 from ledger.service import schema
 from ledger.store.migrate import head_revision
+
+
+@pytest.fixture
+def ledger_url(database_url: str) -> str:
+    """SQLite and PostgreSQL only: the SQL schema."""
+    return database_url
 
 
 class TestRevision:

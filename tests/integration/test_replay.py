@@ -144,6 +144,15 @@ class TestReplayEqualsLive:
         """For any sequence of reports and compensating events, rebuilt == live (SQLite)."""
         check_replay("sqlite://", operations)
 
+    @settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+    @given(operations=ledger_operations(), joins=st.lists(st.booleans(), max_size=12))
+    def test_in_memory_for_arbitrary_event_sequences(
+        self, operations: Operations, joins: list[bool]
+    ) -> None:
+        """The same property holds for a ledger in memory: its replay folds the log into
+        a fresh read model, equal to the one kept live, whatever the live batches."""
+        check_replay("memory://", operations, joins or [False])
+
     @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
     @given(operations=ledger_operations(), joins=st.lists(st.booleans(), max_size=12))
     def test_history_is_the_live_one_whatever_the_live_batches(

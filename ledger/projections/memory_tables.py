@@ -1,11 +1,11 @@
 """The read model in memory: its tables as dictionaries, the journal that undoes writes
 to them, and the reads of them.
 
-`Tables` holds what the SQL read model keeps in its tables, in the same shapes: each
-claim's documents as JSON text (as asserted, and as it stands once it has changed), each
-change of a claim's standing, each figure's stored headline and history entries, and the
-checkpoint. Texts are read back through the same models as the SQL rows are, so both read
-models answer with equal values. `MemoryReads` answers `Reads` from them;
+`Tables` holds what the SQL read model reads, in the same shapes: each claim's documents
+as JSON text (as asserted — SQL reads that from the claim's event — and as it stands once
+it has changed), each change of a claim's standing, each figure's stored headline and
+history entries, and the checkpoint. Texts are read back through the same models as the
+SQL rows are, so both read models answer with equal values. `MemoryReads` answers `Reads` from them;
 `ledger.projections.memory` writes them.
 """
 

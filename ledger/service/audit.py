@@ -64,7 +64,7 @@ def apply_checked(
     Without `check` (a replay of a log whose events were checked when appended) the rules
     are not run again, but an event that cannot be applied still stops the fold.
     Returns how many events were applied; raises `ContentError` at the first bad one."""
-    decoded = ((stored, _decoded(stored, reread=check), _batch(stored)) for stored in events)
+    decoded = ((stored, decode_checked(stored, reread=check), _batch(stored)) for stored in events)
     return fold(
         connection, projector, decoded, check=check, before_batch=before_batch, progress=progress
     )
@@ -114,7 +114,7 @@ def fold(
             projector.handle(connection, batch, check=check)
         except refused as error:
             position = projector.failed_at or batch[0][0].position
-            raise ContentError(ContentFault(position, _refused(error))) from error
+            raise ContentError(ContentFault(position, refused_reason(error))) from error
         batch.clear()
 
     for stored, event, key in events:
@@ -176,7 +176,7 @@ def _copier(connection: Connection) -> Callable[[list[StoredEvent]], None]:
     return copy
 
 
-def _decoded(stored: StoredEvent, *, reread: bool = True) -> Event:
+def decode_checked(stored: StoredEvent, *, reread: bool = True) -> Event:
     """The domain event of a stored row; with `reread`, its quantity read again from its
     value (a replay of a log checked when appended skips it)."""
     try:
@@ -205,7 +205,7 @@ def _decoded(stored: StoredEvent, *, reread: bool = True) -> Event:
     return event
 
 
-def _refused(error: Exception) -> str:
+def refused_reason(error: Exception) -> str:
     if isinstance(error, UnknownClaimError):
         return f"refers to an unknown claim {error.key!r} ({error.field})"
     if isinstance(error, LedgerError):

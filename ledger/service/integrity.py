@@ -11,15 +11,10 @@ from dataclasses import replace
 import structlog
 
 from ledger.errors import InvalidInputError, LogTruncatedError
-from ledger.projections import comparison
-from ledger.projections.memory import MemoryReadModel
-from ledger.projections.projector import Projector
-from ledger.projections.read_model import ReadModel
-from ledger.projections.sql_read_model import SqlReadModel
-from ledger.service import audit, inputs, memory_upkeep
-from ledger.service.maintenance import applied_and_head, rebuild
+from ledger.service import inputs
 from ledger.service.mapper import from_stored
 from ledger.service.results import LedgerEvent
+from ledger.service.upkeep import Upkeep
 from ledger.store.chain import GENESIS
 from ledger.store.record import Anchor, EventStore, StoredEvent, VerifyResult
 
@@ -31,7 +26,7 @@ class Integrity:
     `Ledger.__init__`."""
 
     store: EventStore
-    read_model: ReadModel
+    upkeep: Upkeep
 
     def events(self, after: int = 0) -> Iterator[LedgerEvent]:
         """Every event after a position, decoded, lazily."""
@@ -102,7 +97,7 @@ class Integrity:
         def failed(problem: str, detail: str, position: int | None = None) -> VerifyResult:
             return replace(chain, ok=False, bad_position=position, problem=problem, detail=detail)
 
-        applied, head = applied_and_head(self.store, self.read_model)
+        applied, head = self.upkeep.applied_and_head()
         if applied > head:
             return failed("events removed", str(LogTruncatedError(applied, head)), head + 1)
         for anchor in anchors:
@@ -120,11 +115,11 @@ class Integrity:
                     f"{anchor.hash}: the log was rewritten at or before it"
                 )
                 return failed("anchor mismatch", detail, anchor.position)
-        if content and (fault := self._first_fault()) is not None:
+        if content and (fault := self.upkeep.first_fault()) is not None:
             log.warning("log content invalid", position=fault.position, reason=fault.reason)
             return failed("content invalid", fault.reason, fault.position)
         if deep:
-            differences = self._rebuilt_differences()
+            differences = self.upkeep.rebuilt_differences()
             if differences:
                 return failed("read model differs", "; ".join(differences))
         return replace(chain, anchors=tuple(anchors), deep=deep, content=content)
@@ -136,33 +131,6 @@ class Integrity:
         for event in self.store.read_all(position - 1, batch_size=1):
             return event.hash if event.position == position else None
         return None
-
-    def _first_fault(self) -> audit.ContentFault | None:
-        """Fold the log through the ledger's rules into a scratch read model of the same
-        kind (a temporary SQLite file for SQL): the first event they refuse, or None."""
-        if isinstance(self.read_model, SqlReadModel):
-            return audit.first_fault(self.store.read_all())
-        return memory_upkeep.first_fault(self.store.read_all())
-
-    def _rebuilt_differences(self) -> list[str]:
-        """Rebuild the read model from the log apart from the live one, and name where they
-        differ. SQL rebuilds inside a savepoint that is rolled back, under the writer's
-        lock (both are then of the same log); memory, into a fresh read model under the
-        read model's own lock."""
-        if isinstance(self.read_model, MemoryReadModel):
-            with self.read_model.appending():
-                fresh, _ = memory_upkeep.rebuilt(self.store.read_all())
-                return memory_upkeep.rebuilt_differences(self.read_model, fresh)
-        assert isinstance(self.read_model, SqlReadModel), "a read model in SQL or in memory"
-        with self.read_model.store.transaction(write=True) as connection:
-            stored = comparison.dump(connection)
-            savepoint = connection.begin_nested()
-            try:
-                rebuild(connection, Projector())  # its own memory: nothing of it outlives
-                rebuilt = comparison.dump(connection)
-            finally:
-                savepoint.rollback()
-        return comparison.differences(stored, rebuilt)
 
 
 def anchors_of(expect: Iterable[Anchor | str] | Anchor | str, field: str) -> list[Anchor]:

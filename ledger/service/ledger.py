@@ -27,6 +27,7 @@ from ledger.projections.sql_read_model import SqlReadModel
 from ledger.service import inputs
 from ledger.service.integrity import Integrity, anchors_of
 from ledger.service.maintenance import Maintenance, Progress
+from ledger.service.memory_upkeep import MemoryUpkeep
 from ledger.service.reading import Reading
 from ledger.service.results import (
     CompensationView,
@@ -38,6 +39,8 @@ from ledger.service.results import (
     ReportView,
     SourceView,
 )
+from ledger.service.sql_upkeep import SqlUpkeep
+from ledger.service.upkeep import Upkeep
 from ledger.service.writing import Writing
 from ledger.store.memory import MemoryStore
 from ledger.store.record import Anchor, EventStore
@@ -87,6 +90,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
     ) -> None:
         self.store = store
         self.read_model = read_model
+        self.upkeep = upkeep_for(store, read_model)
         self.actor = actor or _default_actor()
         self.correlation_id: str | None = None
         self.causation_id: str | None = None
@@ -137,6 +141,15 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         if not isinstance(self.store, SQLStore):
             raise NotSupportedError(operation)
         return self.store
+
+
+def upkeep_for(store: EventStore, read_model: ReadModel) -> Upkeep:
+    """How a ledger keeps its read model true to its log: chosen once, by its kind."""
+    if isinstance(read_model, SqlReadModel):
+        return SqlUpkeep(read_model)
+    if isinstance(read_model, MemoryReadModel):
+        return MemoryUpkeep(store, read_model)
+    raise TypeError(f"no upkeep for a {type(read_model).__name__}")
 
 
 def open(

@@ -1,5 +1,5 @@
-"""A read model in memory kept true to the log: the fold that catch-up, replay and
-`verify` run for it, as `ledger.service.audit` runs them on a SQL connection.
+"""A read model in memory kept true to the log (`MemoryUpkeep`): the fold that catch-up,
+replay and `verify` run for it, as `ledger.service.audit` runs them on a SQL connection.
 
 `fold_into` decodes stored events (reading each quantity again from its value when it
 checks), groups them in the batches they were appended in, and applies each batch with
@@ -10,15 +10,71 @@ same words as the SQL fold. `first_fault` and `rebuilt` fold the log into a fres
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 from ledger.domain.events import Event
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, LogDamagedError, LogTruncatedError
 from ledger.projections.memory import MemoryReadModel
 from ledger.projections.memory_tables import differences
 from ledger.projections.read_model import ReadModel
-from ledger.service.audit import ContentError, ContentFault, _decoded, _refused
-from ledger.store.record import StoredEvent
+from ledger.service.audit import ContentError, ContentFault, decode_checked, refused_reason
+from ledger.service.upkeep import Progress, Rebuilt, Upkeep
+from ledger.store.record import EventStore, StoredEvent
+
+
+class MemoryUpkeep(Upkeep):
+    """Catch-up folds into the live read model; replay and `verify` into a fresh one, under
+    the read model's own lock (no append in between)."""
+
+    def __init__(self, store: EventStore, model: MemoryReadModel) -> None:
+        self.store = store
+        self.model = model
+
+    def applied_and_head(self) -> tuple[int, int]:
+        with self.model.reading() as reads:
+            applied = reads.checkpoint()
+        return applied, self.store.head()[0]
+
+    def catch_up(self, until: int | None = None) -> None:
+        with self.model.appending():
+            with self.model.reading() as reads:
+                applied = reads.checkpoint()
+            events = self.store.read_all(applied)
+            if until is not None:
+                events = itertools.takewhile(lambda e: e.position <= until, events)
+            try:
+                fold_into(self.model, events)
+            except ContentError as error:
+                raise LogDamagedError(error.fault.position, error.fault.reason) from error
+
+    def rebuild(
+        self, *, check: bool, progress: Progress | None, accept_truncation: bool
+    ) -> Rebuilt:
+        """Fold the log into a fresh read model and take it as the live one."""
+        with self.model.appending():
+            applied, total = self.applied_and_head()
+            if applied > total and not accept_truncation:
+                raise LogTruncatedError(applied, total)
+            try:
+                fresh, count = rebuilt(
+                    self.store.read_all(), (lambda n: progress(n, total)) if progress else None
+                )
+            except ContentError as error:
+                raise LogDamagedError(error.fault.position, error.fault.reason) from error
+            found = rebuilt_differences(self.model, fresh) if check else []
+            self.model.adopt(fresh)
+            with self.model.reading() as reads:
+                figures = len(reads.figures())
+        return Rebuilt(count, total, figures, tuple(found))
+
+    def first_fault(self) -> ContentFault | None:
+        return first_fault(self.store.read_all())
+
+    def rebuilt_differences(self) -> list[str]:
+        with self.model.appending():
+            fresh, _ = rebuilt(self.store.read_all())
+            return rebuilt_differences(self.model, fresh)
 
 
 def fold_into(
@@ -42,7 +98,7 @@ def fold_into(
             model.apply(None, list(batch), check=check)
         except refused as error:
             position = model.failed_at or batch[0][0].position
-            raise ContentError(ContentFault(position, _refused(error))) from error
+            raise ContentError(ContentFault(position, refused_reason(error))) from error
         batch.clear()
 
     for stored in events:
@@ -50,7 +106,7 @@ def fold_into(
         if batch and key != current:
             flush()
         current = key
-        batch.append((stored, _decoded(stored, reread=check)))
+        batch.append((stored, decode_checked(stored, reread=check)))
         count += 1
         if progress is not None and count % 1000 == 0:
             progress(count)

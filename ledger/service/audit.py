@@ -64,9 +64,12 @@ def apply_checked(
     Without `check` (a replay of a log whose events were checked when appended) the rules
     are not run again, but an event that cannot be applied still stops the fold.
     Returns how many events were applied; raises `ContentError` at the first bad one."""
-    decoded = ((stored, decode_checked(stored, reread=check), _batch(stored)) for stored in events)
+    decoded = (
+        (stored, decode_checked(stored, reread=check), batch_of(stored)) for stored in events
+    )
+    apply, failed_at = projecting(connection, projector, check=check)
     return fold(
-        connection, projector, decoded, check=check, before_batch=before_batch, progress=progress
+        apply, failed_at, decoded, check=check, before_batch=before_batch, progress=progress
     )
 
 
@@ -89,19 +92,21 @@ def replay_fold(
             raise ContentError(ContentFault(stored.position, reason)) from error
         return stored, event, batch
 
-    return fold(connection, projector, map(decoded, events), check=False, progress=progress)
+    apply, failed_at = projecting(connection, projector, check=False)
+    return fold(apply, failed_at, map(decoded, events), check=False, progress=progress)
 
 
 def fold(
-    connection: Connection,
-    projector: Projector,
+    apply: Callable[[list[tuple[StoredEvent, Event]]], None],
+    failed_at: Callable[[], int | None],
     events: Iterable[Decoded],
     *,
     check: bool,
     before_batch: Callable[[list[StoredEvent]], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Project decoded events a batch at a time, as they were appended."""
+    """Apply decoded events a batch at a time, as they were appended (`apply`: to a read
+    model; `failed_at`: the event its last refused batch stopped at)."""
     count = 0
     batch: list[tuple[StoredEvent, Event]] = []
     current: object = None
@@ -111,9 +116,9 @@ def fold(
         if before_batch is not None:
             before_batch([stored for stored, _ in batch])
         try:
-            projector.handle(connection, batch, check=check)
+            apply(batch)
         except refused as error:
-            position = projector.failed_at or batch[0][0].position
+            position = failed_at() or batch[0][0].position
             raise ContentError(ContentFault(position, refused_reason(error))) from error
         batch.clear()
 
@@ -130,7 +135,19 @@ def fold(
     return count
 
 
-def _batch(stored: StoredEvent) -> object:
+def projecting(
+    connection: Connection, projector: Projector, *, check: bool
+) -> tuple[Callable[[list[tuple[StoredEvent, Event]]], None], Callable[[], int | None]]:
+    """`fold`'s `apply` and `failed_at` for the SQL projector on `connection`."""
+
+    def apply(batch: list[tuple[StoredEvent, Event]]) -> None:
+        projector.handle(connection, batch, check=check)
+
+    return apply, lambda: projector.failed_at
+
+
+def batch_of(stored: StoredEvent) -> object:
+    """The batch an event was appended in (its metadata's `batch`)."""
     return stored.metadata.get("batch")
 
 

@@ -14,11 +14,11 @@ import itertools
 from collections.abc import Callable, Iterable
 
 from ledger.domain.events import Event
-from ledger.errors import LedgerError, LogDamagedError, LogTruncatedError
+from ledger.errors import LogDamagedError, LogTruncatedError
 from ledger.projections.memory import MemoryReadModel
 from ledger.projections.memory_tables import differences
 from ledger.projections.read_model import ReadModel
-from ledger.service.audit import ContentError, ContentFault, decode_checked, refused_reason
+from ledger.service.audit import ContentError, ContentFault, batch_of, decode_checked, fold
 from ledger.service.upkeep import Progress, Rebuilt, Upkeep
 from ledger.store.record import EventStore, StoredEvent
 
@@ -88,31 +88,12 @@ def fold_into(
     they were appended; returns how many were applied, or raises `ContentError` at the
     first bad one. Without `check` the rules are not run again, but an event that cannot
     be applied still stops the fold."""
-    count = 0
-    batch: list[tuple[StoredEvent, Event]] = []
-    current: object = None
-    refused: tuple[type[Exception], ...] = (LedgerError,) if check else (Exception,)
 
-    def flush() -> None:
-        try:
-            model.apply(None, list(batch), check=check)
-        except refused as error:
-            position = model.failed_at or batch[0][0].position
-            raise ContentError(ContentFault(position, refused_reason(error))) from error
-        batch.clear()
+    def apply(batch: list[tuple[StoredEvent, Event]]) -> None:
+        model.apply(None, list(batch), check=check)  # (a copy: `fold` reuses its list)
 
-    for stored in events:
-        key = stored.metadata.get("batch")
-        if batch and key != current:
-            flush()
-        current = key
-        batch.append((stored, decode_checked(stored, reread=check)))
-        count += 1
-        if progress is not None and count % 1000 == 0:
-            progress(count)
-    if batch:
-        flush()
-    return count
+    decoded = ((s, decode_checked(s, reread=check), batch_of(s)) for s in events)
+    return fold(apply, lambda: model.failed_at, decoded, check=check, progress=progress)
 
 
 def first_fault(events: Iterable[StoredEvent]) -> ContentFault | None:

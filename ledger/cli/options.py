@@ -19,7 +19,7 @@ from ledger.cli.app import DATABASE_FAILED, UserError
 from ledger.errors import DatabaseUnavailableError
 from ledger.service import inputs
 from ledger.service.diff import Moment
-from ledger.service.ledger import default_url
+from ledger.service.ledger import MEMORY_URL, default_url
 
 DATABASE_ENV = "LEDGER_DATABASE_URL"
 
@@ -47,6 +47,12 @@ def database_url(value: str | None) -> str:
     value = value or os.environ.get(DATABASE_ENV) or None
     if value is None:
         return default_url()
+    if value == MEMORY_URL:
+        raise UserError(
+            f"{value} is a ledger inside one Python program (`ledger.open('{value}')`), "
+            "gone when it ends; each `ledger` command is a program of its own: give a file "
+            "or a PostgreSQL URL"
+        )
     if "://" not in value:
         return f"sqlite:///{Path(value).expanduser().resolve()}"
     return value

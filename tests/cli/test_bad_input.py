@@ -104,6 +104,16 @@ class TestMalformedFiles:
         assert "nowhere.yaml" in result.stderr
 
 
+class TestLedgerInMemory:
+    @pytest.mark.parametrize("command", ["figures", "demo", "verify"])
+    def test_memory_is_refused_with_the_reason(self, run: Run, command: str) -> None:
+        """A ledger in memory would be new and empty at every command: refused, not shown
+        as an empty ledger."""
+        result = run(command, "--db", "memory://")
+        assert result.exit_code == 2
+        assert "inside one Python program" in result.stderr
+
+
 class TestUnknownFigure:
     @pytest.mark.parametrize("command", ["estimate", "history", "claims"])
     def test_suggests_the_nearest_figure(self, run: Run, kz: str, command: str) -> None:

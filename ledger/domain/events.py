@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from ledger.domain.model import FigureKind, SourceKind
+from ledger.domain.model import Figure, FigureKind, SourceKind
 from ledger.domain.quantity import Quantity
 from ledger.domain.values import AsOf, AwareDatetime
 
@@ -46,6 +46,16 @@ class FigureDefined(_Event):
     kind: FigureKind
     parent: str | None = None
     description: str | None = None
+
+    def defined(self) -> Figure:
+        """The figure it defines."""
+        return Figure(
+            figure=self.figure,
+            unit=self.unit,
+            kind=self.kind,
+            parent=self.parent,
+            description=self.description,
+        )
 
 
 class ReportFiled(_Event):

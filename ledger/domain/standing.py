@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.estimate import ClaimStatus, ClaimView, Dispute
+from ledger.domain.events import Compensation
 
 WITHDRAWN_SOURCE = "WithdrawnSource"
 """A derived change: a claim up this one's `derived_from` chain was withdrawn."""
@@ -39,6 +40,25 @@ class ClaimChange(BaseModel):
     evidence: str | None = None
     replacement: str | None = None
     via: str | None = None
+
+    @classmethod
+    def of(cls, event: Compensation, position: int, recorded_at: datetime) -> ClaimChange:
+        """The change a compensating event makes (published when it says, else when it
+        was recorded)."""
+        return cls(
+            type=event.type,
+            position=position,
+            published_at=event.published_at or recorded_at,
+            by=event.by,
+            reason=event.reason,
+            evidence=event.evidence,
+            replacement=getattr(event, "replacement", None),
+        )
+
+    @classmethod
+    def withdrawn_source(cls, position: int, published_at: datetime, via: str) -> ClaimChange:
+        """A relay's derived change: the claim `via` up its chain was withdrawn."""
+        return cls(type=WITHDRAWN_SOURCE, position=position, published_at=published_at, via=via)
 
     @property
     def retroactive(self) -> bool:

@@ -36,17 +36,14 @@ from ledger.domain.events import (
 )
 from ledger.domain.fold import FigureState
 from ledger.domain.history import (
-    Document,
     cause_document,
-    change_document,
-    changed_fields,
-    ref_document,
 )
 from ledger.domain.model import Figure, Source
 from ledger.domain.nesting import Recomputed, recompute
 from ledger.domain.policy import Nesting, PolicyClaim
 from ledger.domain.standing import WITHDRAWING, WITHDRAWN_SOURCE, ClaimChange, apply_change
 from ledger.errors import LogTruncatedError, ReadModelBehindError
+from ledger.projections.entries import Refs, entry_document
 from ledger.projections.memory_tables import (
     ChangeRow,
     ClaimRow,
@@ -121,7 +118,7 @@ class MemoryReadModel(ReadModel):
                     touched.setdefault(key, []).append((stored, event, key))
                 self.journal.append(self.tables.recorded, stored.recorded_at)
             self._failed_at = last.position
-            refs: dict[int, Document] = {}
+            refs = Refs()
             for change in recompute(touched, _Known(self), self._headline, _position):
                 self._store(change, refs)
             self.journal.put(self.tables.checkpoint, "read_model", last.position)
@@ -152,14 +149,7 @@ class MemoryReadModel(ReadModel):
                 self.journal.put(t.sources, event.source_id, (source, stored.position))
                 return set()
             case FigureDefined():
-                figure = Figure(
-                    figure=event.figure,
-                    unit=event.unit,
-                    kind=event.kind,
-                    parent=event.parent,
-                    description=event.description,
-                )
-                self.journal.put(t.figures, event.figure, (figure, stored.position))
+                self.journal.put(t.figures, event.figure, (event.defined(), stored.position))
                 return {event.figure}
             case ReportFiled():
                 self.journal.put(
@@ -199,9 +189,7 @@ class MemoryReadModel(ReadModel):
         state.asserted(row)
         if parent is not None and (via := parent.withdrawn) is not None:
             when = max(event.published_at, self._withdrawn_on(via) or event.published_at)
-            change = ClaimChange(
-                type=WITHDRAWN_SOURCE, position=stored.position, published_at=when, via=via
-            )
+            change = ClaimChange.withdrawn_source(stored.position, when, via)
             self._change(claim.view(), change)
         return {event.figure}
 
@@ -209,15 +197,7 @@ class MemoryReadModel(ReadModel):
         found = self.tables.claims.get(event.claim_id)
         assert found is not None, f"event {stored.position} names unknown claim {event.claim_id}"
         target = found.view()
-        change = ClaimChange(
-            type=event.type,
-            position=stored.position,
-            published_at=event.published_at or stored.recorded_at,
-            by=event.by,
-            reason=event.reason,
-            evidence=event.evidence,
-            replacement=getattr(event, "replacement", None),
-        )
+        change = ClaimChange.of(event, stored.position, stored.recorded_at)
         self._change(target, change)
         touched = {target.figure}
         if event.type in WITHDRAWING:
@@ -232,11 +212,8 @@ class MemoryReadModel(ReadModel):
             for relay_id in list(self.tables.relays.get(pending.pop(), ())):
                 relay = self.tables.claims[relay_id].view()
                 if relay.withdrawn_via is None:
-                    change = ClaimChange(
-                        type=WITHDRAWN_SOURCE,
-                        position=cause.position,
-                        published_at=cause.published_at,
-                        via=claim_id,
+                    change = ClaimChange.withdrawn_source(
+                        cause.position, cause.published_at, claim_id
                     )
                     self._change(relay, change)
                     if relay.status.counts:  # otherwise its own standing already excludes it
@@ -294,29 +271,17 @@ class MemoryReadModel(ReadModel):
     def _headline(self, key: str, nesting: Nesting) -> EstimateSummary:
         return self.state(key).headline(_Known(self), _Known(self).body, nesting)
 
-    def _store(self, change: Recomputed[Caused], refs: dict[int, Document]) -> None:
+    def _store(self, change: Recomputed[Caused], ref: Refs) -> None:
         """Write a figure's new headline and its history entry (as the projector does)."""
-
-        def ref(stored: StoredEvent) -> Document:
-            if stored.position not in refs:
-                refs[stored.position] = ref_document(
-                    stored.position, stored.type, str(stored.event_id), stored.recorded_at
-                )
-            return refs[stored.position]
-
         key, before, after = change.figure, change.before, change.after
         stored = change.causes[-1][0]
         changed_by = ref(stored)
         summary = orjson.dumps(after.model_dump(mode="json")).decode()
         earlier = self.tables.estimates.get(key) if before is not None else None
         self.journal.put(self.tables.estimates, key, (summary, orjson.dumps(changed_by).decode()))
-        entry = change_document(
-            key,
-            changed_by,
-            None if earlier is None else orjson.Fragment(earlier[0]),
-            orjson.Fragment(summary),
-            changed_fields(before, after),
-            [cause_document(ref(s), e, None if f == key else f) for s, e, f in change.causes],
+        causes = [cause_document(ref(s), e, None if f == key else f) for s, e, f in change.causes]
+        entry = entry_document(
+            key, changed_by, None if earlier is None else earlier[0], summary, before, after, causes
         )
         self.journal.push(self.tables.history, key, (stored.position, orjson.dumps(entry).decode()))
         numbers = (after.low, after.best, after.high)

@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-import orjson
 import structlog
 from sqlalchemy import Connection
 
@@ -32,13 +31,8 @@ from ledger.domain.events import (
     SourceRegistered,
 )
 from ledger.domain.history import (
-    Document,
     cause_document,
-    change_document,
-    changed_fields,
-    ref_document,
 )
-from ledger.domain.model import Figure
 from ledger.domain.nesting import Recomputed, recompute
 from ledger.domain.policy import Nesting
 from ledger.domain.standing import WITHDRAWING, WITHDRAWN_SOURCE, ClaimChange, apply_change
@@ -47,6 +41,7 @@ from ledger.projections import queries as q
 from ledger.projections import statements as s
 from ledger.projections import tables as t
 from ledger.projections.claim_views import claim_view
+from ledger.projections.entries import Refs, entry_document
 from ledger.projections.state import ProjectionState
 from ledger.projections.statements import Sql, json_text
 from ledger.store.record import StoredEvent
@@ -85,7 +80,7 @@ class Projector:
                 for key in self._apply(sql, stored, event):
                     touched.setdefault(key, []).append((stored, event, key))
             self.failed_at = last.position
-            refs = _Refs()
+            refs = Refs()
             for change in recompute(touched, self.state, self._headline, _position):
                 self._store(sql, change, refs)
             _save_checkpoint(sql, first.position - 1, last.position)
@@ -152,15 +147,7 @@ class Projector:
                         stored.position,
                     ),
                 )
-                self.state.defined(
-                    Figure(
-                        figure=event.figure,
-                        unit=event.unit,
-                        kind=event.kind,
-                        parent=event.parent,
-                        description=event.description,
-                    )
-                )
+                self.state.defined(event.defined())
                 return {event.figure}
             case ReportFiled():
                 sql.run(
@@ -213,9 +200,7 @@ class Projector:
         state.asserted(claim)
         if parent is not None and (via := parent.withdrawn) is not None:
             when = max(event.published_at, _withdrawn_on(sql, via) or event.published_at)
-            change = ClaimChange(
-                type=WITHDRAWN_SOURCE, position=stored.position, published_at=when, via=via
-            )
+            change = ClaimChange.withdrawn_source(stored.position, when, via)
             view = self.state.claim(claim.claim_id)
             assert view is not None, f"claim {claim.claim_id} was just written"
             self._change(sql, view, change)
@@ -224,15 +209,7 @@ class Projector:
     def _compensate(self, sql: Sql, stored: StoredEvent, event: Compensation) -> set[str]:
         target = self.state.claim(event.claim_id)
         assert target is not None, f"event {stored.position} names unknown claim {event.claim_id}"
-        change = ClaimChange(
-            type=event.type,
-            position=stored.position,
-            published_at=event.published_at or stored.recorded_at,
-            by=event.by,
-            reason=event.reason,
-            evidence=event.evidence,
-            replacement=getattr(event, "replacement", None),
-        )
+        change = ClaimChange.of(event, stored.position, stored.recorded_at)
         self._change(sql, target, change)
         touched = {target.figure}
         if event.type in WITHDRAWING:
@@ -247,11 +224,8 @@ class Projector:
             for relay in _relays(sql, pending.pop()):
                 relay = self.state.claim(relay.claim_id) or relay
                 if relay.withdrawn_via is None:
-                    change = ClaimChange(
-                        type=WITHDRAWN_SOURCE,
-                        position=cause.position,
-                        published_at=cause.published_at,
-                        via=claim_id,
+                    change = ClaimChange.withdrawn_source(
+                        cause.position, cause.published_at, claim_id
                     )
                     self._change(sql, relay, change)
                     if relay.status.counts:  # otherwise its own standing already excludes it
@@ -292,7 +266,7 @@ class Projector:
         state = self.state
         return state.state(key).headline(state, state.body, nesting)
 
-    def _store(self, sql: Sql, change: Recomputed[Caused], ref: _Refs) -> None:
+    def _store(self, sql: Sql, change: Recomputed[Caused], ref: Refs) -> None:
         """Write a figure's new headline (its row in `estimates`) and its history entry."""
         key, before, after = change.figure, change.before, change.after
         stored = change.causes[-1][0]
@@ -318,31 +292,13 @@ class Projector:
         elif sql.run(s.UPDATE_ESTIMATE, row).rowcount == 0:
             sql.run(s.INSERT_ESTIMATE, row)
         earlier = self.state.stored(key) if before is not None else None
-        entry = change_document(  # the headlines go in as their stored text
-            key,
-            changed_by,
-            None if earlier is None else orjson.Fragment(earlier),
-            orjson.Fragment(summary),
-            changed_fields(before, after),
-            [cause_document(ref(s), e, None if f == key else f) for s, e, f in change.causes],
-        )
+        causes = [cause_document(ref(s), e, None if f == key else f) for s, e, f in change.causes]
+        entry = entry_document(key, changed_by, earlier, summary, before, after, causes)
         sql.run(
             s.INSERT_HISTORY,
             (key, stored.position, sql.time(stored.recorded_at), json_text(entry)),
         )
         self.state.store(key, after, summary)
-
-
-class _Refs(dict[int, Document]):
-    """The `EventRef` documents of a batch's events, each built once."""
-
-    def __call__(self, stored: StoredEvent) -> Document:
-        found = self.get(stored.position)
-        if found is None:
-            found = self[stored.position] = ref_document(
-                stored.position, stored.type, str(stored.event_id), stored.recorded_at
-            )
-        return found
 
 
 def _position(caused: Caused) -> int:

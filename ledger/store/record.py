@@ -10,9 +10,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import uuid6
+
 from ledger.errors import InvalidInputError
 
 JSONDict = dict[str, Any]
+
+
+def uuid7() -> uuid.UUID:
+    """A new event id: a UUID of version 7 (RFC 9562), whose first bits are the time. Ids
+    made one after another sort one after another, so each append adds to the end of the
+    log's `event_id` index instead of to a random page of it (uuid4): at a million events
+    that index no longer fits a page cache, and random inserts read a page from disk each."""
+    return uuid6.uuid7()
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +33,7 @@ class NewEvent:
     type: str
     payload: Mapping[str, Any]
     schema_version: int = 1
-    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    event_id: uuid.UUID = field(default_factory=uuid7)  # time-ordered: see `uuid7`
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 

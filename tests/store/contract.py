@@ -163,6 +163,15 @@ class StoreContract:
 
     # -- idempotent retries -----------------------------------------------------------
 
+    def test_new_event_ids_are_time_ordered(self, store: EventStore) -> None:
+        """Ids made for new events are UUIDs of version 7: in the order they were made, as
+        text too, so the `event_id` index grows at its end."""
+        stored = [store.append([new(f"claim-{n}")])[0] for n in range(50)]
+        ids = [event.event_id for event in stored]
+        assert {i.version for i in ids} == {7}
+        assert sorted(ids) == ids
+        assert sorted(map(str, ids)) == [str(i) for i in ids]
+
     def test_retry_returns_the_original_events_and_writes_nothing(self, store: EventStore) -> None:
         """The same ids with the same content return the original positions; head unchanged."""
         batch = [new("claim-1"), new("claim-2")]

@@ -45,6 +45,13 @@ class TestSQLiteFile:
             assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 2  # FAST
         store.close()
 
+    def test_each_connection_caches_64_mib_of_pages(self, sqlite_url: str) -> None:
+        """A page cache big enough for the indexes an append touches at random."""
+        store = SQLStore(sqlite_url)
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -64 * 1024
+        store.close()
+
     def test_events_survive_closing_and_reopening(self, sqlite_url: str) -> None:
         """An acknowledged append is in the file when the ledger is opened again."""
         store = SQLStore(sqlite_url)

@@ -102,10 +102,6 @@ def create_engine(
         # and emptying the read model for a rebuild then wrote its whole size twice more.
         cursor.execute("PRAGMA secure_delete=FAST")
         cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        import os
-
-        for extra in filter(None, os.environ.get("XPRAGMA", "").split(";")):
-            cursor.execute(f"PRAGMA {extra}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 import ledger
 from ledger import Claim, EstimateSummary, Report, SourceKind
 from ledger.domain.events import SourceRegistered
+from ledger.projections.projector import Projector
 from ledger.projections.tables import READ_MODEL
 from ledger.service.mapper import to_new_event
 from ledger.service.seeds import load_seeds
@@ -271,6 +273,28 @@ class TestRebuild:
 
         assert read_model_indexes(seeded) == indexes
         assert seeded.summaries() == before
+
+    def test_on_sqlite_a_rebuild_folds_with_a_small_page_cache(
+        self, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A rebuild keeps its memory bounded: its connection's page cache is SQLite's
+        default 2 MiB while it folds, and the 64 MiB appends get once it is done."""
+        seen: list[int] = []
+        handle = Projector.handle
+
+        def watched(self: Projector, connection: sa.Connection, *args: Any, **kw: Any) -> None:
+            seen.append(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            handle(self, connection, *args, **kw)
+
+        with ledger.open(sqlite_url) as lg:
+            load_seeds(lg)
+            monkeypatch.setattr(Projector, "handle", watched)
+            assert lg.replay(check=False).events > 0
+            with lg.store.transaction() as connection:
+                after = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+
+        assert set(seen) == {-2 * 1024}
+        assert after == -64 * 1024
 
     def test_on_sqlite_a_rebuild_restores_an_index_that_went_missing(self, sqlite_url: str) -> None:
         """The indexes a rebuild builds at its end are dropped only if present, so a ledger

@@ -73,3 +73,18 @@ writer_lock = sa.Table(
 """One row that PostgreSQL writers lock (`SELECT … FOR UPDATE`) to serialise appends; only
 roles granted UPDATE on it can take that lock (see ledger/store/locks.py). SQLite keeps the
 table but serialises writers by `BEGIN IMMEDIATE`."""
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("scope", sa.String(10), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+    sa.CheckConstraint("scope IN ('read', 'append', 'admin')", name="known_scope"),
+    sa.Index(None, "token_hash", unique=True),
+)
+"""The HTTP service's API keys (`ledger.service.keys`): a name, a scope, and the SHA-256 of
+the token, never the token. Neither the log nor the read model: no event records a key,
+and a replay leaves the table as it is."""

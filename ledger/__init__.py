@@ -49,6 +49,7 @@ from ledger.errors import (
     StoreError,
     UnknownClaimError,
     UnknownFigureError,
+    UnknownKeyError,
     UnknownReportError,
     UnknownSourceError,
 )
@@ -121,6 +122,7 @@ __all__ = [
     "StoreError",
     "UnknownClaimError",
     "UnknownFigureError",
+    "UnknownKeyError",
     "UnknownReportError",
     "UnknownSourceError",
     "VerifyResult",

@@ -13,7 +13,8 @@ the boundary into these. Input errors name the field and the reason.
     │   ├── UnknownSourceError
     │   ├── UnknownFigureError
     │   ├── UnknownClaimError
-    │   └── UnknownReportError
+    │   ├── UnknownReportError
+    │   └── UnknownKeyError          an API key name (`ledger keys revoke`)
     ├── ConflictError                the request contradicts what the ledger holds
     │   ├── ConcurrencyError         a stream is not at the expected version
     │   ├── DuplicateEventError      an event id was reused for different content
@@ -67,6 +68,7 @@ __all__ = [
     "StoreError",
     "UnknownClaimError",
     "UnknownFigureError",
+    "UnknownKeyError",
     "UnknownReportError",
     "UnknownSourceError",
 ]
@@ -165,6 +167,12 @@ class UnknownReportError(NotFoundError):
     """No report has this id; `suggestion` is the nearest filed id."""
 
     kind = "report"
+
+
+class UnknownKeyError(NotFoundError):
+    """No API key has this name; `suggestion` is the nearest name of one."""
+
+    kind = "key"
 
 
 class ConflictError(LedgerError):

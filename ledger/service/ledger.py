@@ -26,6 +26,7 @@ from ledger.projections.read_model import ReadModel
 from ledger.projections.sql_read_model import SqlReadModel
 from ledger.service import inputs
 from ledger.service.integrity import Integrity, anchors_of
+from ledger.service.keys import Keys, MemoryKeys
 from ledger.service.maintenance import Maintenance, Progress
 from ledger.service.memory_upkeep import MemoryUpkeep
 from ledger.service.reading import Reading
@@ -39,6 +40,7 @@ from ledger.service.results import (
     ReportView,
     SourceView,
 )
+from ledger.service.sql_keys import SqlKeys
 from ledger.service.sql_upkeep import SqlUpkeep
 from ledger.service.upkeep import Upkeep
 from ledger.service.writing import Writing
@@ -77,7 +79,8 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
 
     A ledger is its log (`store`, an `EventStore`) and its read model (`read_model`, a
     `ReadModel`) kept with it: both in one SQL database (`SQLStore`, `SqlReadModel`), or
-    both in memory (`MemoryStore`, `MemoryReadModel`).
+    both in memory (`MemoryStore`, `MemoryReadModel`). Beside them it keeps the HTTP
+    service's API keys (`keys`, a `ledger.service.keys.Keys`), which are neither.
 
     Every method checks what it is handed before anything is written: a wrong type (None
     or a number where text belongs, a dict for a `Report`), a time without a zone, a
@@ -91,6 +94,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         self.store = store
         self.read_model = read_model
         self.upkeep = upkeep_for(store, read_model)
+        self.keys = keys_for(store)
         self.actor = actor or _default_actor()
         self.correlation_id: str | None = None
         self.causation_id: str | None = None
@@ -150,6 +154,15 @@ def upkeep_for(store: EventStore, read_model: ReadModel) -> Upkeep:
     if isinstance(read_model, MemoryReadModel):
         return MemoryUpkeep(store, read_model)
     raise TypeError(f"no upkeep for a {type(read_model).__name__}")
+
+
+def keys_for(store: EventStore) -> Keys:
+    """Where a ledger keeps its API keys: chosen once, by the kind of its store."""
+    if isinstance(store, SQLStore):
+        return SqlKeys(store)
+    if isinstance(store, MemoryStore):
+        return MemoryKeys()
+    raise TypeError(f"no keys for a {type(store).__name__}")
 
 
 def open(

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 import ledger
 from ledger.errors import PermissionDeniedError
+from ledger.service.keys import Scope
 from ledger.store.record import NewEvent
 from ledger.store.sql import SQLStore
 
@@ -146,6 +147,23 @@ class TestDocumentedRoles:
         assert "permission denied" in raw(roles.writer, "TRUNCATE events")
         assert "must be owner" in raw(roles.writer, "DROP TRIGGER events_refuse_change ON events")
         assert SQLStore(roles.writer).verify().count == 1
+
+    def test_the_service_roles_authenticate_keys_but_only_the_owner_makes_them(
+        self, roles: Roles, postgres_url: str
+    ) -> None:
+        """A key the owner makes authenticates through a ledger opened as the writer or the
+        reader; neither role may make or revoke one (PermissionDeniedError)."""
+        with ledger.open(postgres_url) as owner:
+            key, token = owner.keys.create("newsroom", Scope.APPEND)
+        for role in (roles.writer, roles.reader):
+            with ledger.open(role) as lg:
+                assert lg.keys.authenticate(token) == key
+                with pytest.raises(PermissionDeniedError):
+                    lg.keys.create("intruder", Scope.ADMIN)
+                with pytest.raises(PermissionDeniedError):
+                    lg.keys.revoke("newsroom")
+        with ledger.open(postgres_url) as owner:
+            assert owner.keys.list() == [key]
 
     @pytest.mark.parametrize(
         "statement",

@@ -2,19 +2,20 @@
 
 The commands live in modules by job — `admin` (init, migrate, replay, verify, export,
 import), `writing` (append, register-source, define-figure and the compensating events),
-`reading` (sources, figures, claims, estimate, history, diff, plot) and `demo` — each
-registering itself on the one Typer `app`.
+`reading` (sources, figures, claims, estimate, history, diff, plot), `keys` (the HTTP
+service's API keys: create, list, revoke) and `demo` — each registering itself on the one
+Typer `app`.
 """
 
 from __future__ import annotations
 
 from ledger import logs
-from ledger.cli import admin, demo, reading, writing
+from ledger.cli import admin, demo, keys, reading, writing
 from ledger.cli.app import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (admin, demo, reading, writing)  # imported for their commands
+_COMMAND_MODULES = (admin, demo, keys, reading, writing)  # imported for their commands
 
 
 def main() -> None:

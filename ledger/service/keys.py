@@ -134,9 +134,8 @@ class Keys(abc.ABC):
             raise UnknownKeyError(name, "name", nearest[0] if nearest else None)
         key, revoked_now = found
         if not revoked_now:
-            raise InvalidTransitionError(
-                "name", f"key {name!r} is revoked already (since {key.revoked_at})"
-            )
+            since = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "?"
+            raise InvalidTransitionError("name", f"key {name!r} is revoked already (since {since})")
         log.info("key revoked", name=key.name, scope=str(key.scope))
         return key
 

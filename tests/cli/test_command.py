@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,24 @@ COMMANDS = [
     "verify",
     "export",
     "import",
+    "keys",
 ]
+GROUPS = {"keys": ["create", "list", "revoke"]}
+"""Commands that hold commands of their own (`ledger keys create`)."""
+LEAVES = [command for command in COMMANDS if command not in GROUPS] + [
+    f"{group} {command}" for group, commands in GROUPS.items() for command in commands
+]
+"""Every command that does something, written as typed: `estimate`, `keys create`."""
+
+
+def click_command(words: str) -> Any:
+    """The click command `ledger WORDS…` runs."""
+    import typer.main
+
+    command = typer.main.get_command(app)
+    for word in words.split():
+        command = command.commands[word]  # type: ignore[attr-defined]
+    return command
 
 
 class TestHelp:
@@ -52,20 +70,26 @@ class TestHelp:
 
     def test_every_command_is_registered(self) -> None:
         """No command exists that this test file does not know about."""
-        import typer.main
+        assert sorted(click_command("").commands) == sorted(COMMANDS)
+        for group, commands in GROUPS.items():
+            assert sorted(click_command(group).commands) == sorted(commands)
 
-        assert sorted(typer.main.get_command(app).commands) == sorted(COMMANDS)  # type: ignore[attr-defined]
+    @pytest.mark.parametrize("group", list(GROUPS))
+    def test_a_group_lists_its_commands(self, run: Run, group: str) -> None:
+        """`ledger GROUP --help` names each of its commands."""
+        result = run(group, "--help")
+        assert result.exit_code == 0
+        for command in GROUPS[group]:
+            assert f" {command} " in result.stdout, command
 
-    @pytest.mark.parametrize("command", COMMANDS)
+    @pytest.mark.parametrize("command", LEAVES)
     def test_every_command_documents_every_option(self, run: Run, command: str) -> None:
         """`ledger COMMAND --help` explains the command and each of its options, --db too."""
-        import typer.main
-
-        result = run(command, "--help")
+        result = run(*command.split(), "--help")
         assert result.exit_code == 0
-        click_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
-        assert click_command.help, command
-        for parameter in click_command.params:
+        found = click_command(command)
+        assert found.help, command
+        for parameter in found.params:
             assert getattr(parameter, "help", None), f"{command}: {parameter.name} has no help"
             for name in parameter.opts:
                 if name.startswith("--"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import structlog
@@ -102,6 +103,10 @@ class MemoryStore(EventStore):
                 return
             yield from batch
             position = batch[-1].position
+
+    def find(self, event_id: uuid.UUID) -> StoredEvent | None:
+        with self._lock:
+            return self._by_id.get(str(event_id))
 
     def head(self) -> tuple[int, str]:
         with self._lock:

@@ -178,6 +178,10 @@ class EventStore(abc.ABC):
         """Every event after `after`, lazily, in position order, in constant memory."""
 
     @abc.abstractmethod
+    def find(self, event_id: uuid.UUID) -> StoredEvent | None:
+        """The event recorded under an id, if any (a caller's retry finds its own here)."""
+
+    @abc.abstractmethod
     def head(self) -> tuple[int, str]:
         """The last position and its hash; (0, GENESIS) for an empty log."""
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -43,7 +44,7 @@ from ledger.store.sql_engine import (
     translated_errors,
     wrapped,
 )
-from ledger.store.sql_read import decode_row, page_after, rows_after
+from ledger.store.sql_read import by_event_ids, decode_row, page_after, rows_after
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -285,6 +286,10 @@ class SQLStore(EventStore):
         for batch in self._raw_batches(after, batch_size):
             for row in batch:
                 yield decode_row(row)
+
+    def find(self, event_id: uuid.UUID) -> StoredEvent | None:
+        with self.transaction() as connection:
+            return by_event_ids(connection, [str(event_id)]).get(str(event_id))
 
     def _raw_batches(self, after: int, batch_size: int) -> Iterator[list[sa.Row[Any]]]:
         position = after

@@ -172,6 +172,13 @@ class StoreContract:
         assert sorted(ids) == ids
         assert sorted(map(str, ids)) == [str(i) for i in ids]
 
+    def test_an_event_is_found_by_its_id(self, store: EventStore) -> None:
+        """`find` gives the event recorded under an id, None for an id never recorded."""
+        batch = [new("claim-1"), new("claim-2")]
+        stored = store.append(batch)
+        assert store.find(batch[1].event_id) == stored[1]
+        assert store.find(uuid.uuid4()) is None
+
     def test_retry_returns_the_original_events_and_writes_nothing(self, store: EventStore) -> None:
         """The same ids with the same content return the original positions; head unchanged."""
         batch = [new("claim-1"), new("claim-2")]

@@ -7,7 +7,8 @@ the boundary into these. Input errors name the field and the reason.
     ├── InvalidInputError            bad input: .field names it, .reason says why (ValueError);
     │   │                            .path: the field as parts, ("reports", 3, "claims", 0, "value")
     │   ├── QuantityParseError       a value as written that the lexicon cannot read (.text)
-    │   └── InvalidPayloadError      an event payload that cannot be stored (NaN, NUL, size…)
+    │   ├── InvalidPayloadError      an event payload that cannot be stored (NaN, NUL, size…)
+    │   └── IdempotencyKeyReusedError an Idempotency-Key sent again with another request
     ├── NotFoundError                a named thing does not exist (KeyError); .suggestion:
     │   │                            the nearest known key, if any ("did you mean …?")
     │   ├── UnknownSourceError
@@ -19,6 +20,7 @@ the boundary into these. Input errors name the field and the reason.
     │   ├── ConcurrencyError         a stream is not at the expected version
     │   ├── DuplicateEventError      an event id was reused for different content
     │   ├── AlreadyExistsError       a source, figure, report or claim id is taken
+    │   ├── RequestInFlightError     the first request of an Idempotency-Key is not done
     │   └── InvalidTransitionError   e.g. retracting a claim twice, or a retraction
     │       └── NotEntitledError     a source that may not make this compensation
     │                                (.instead: what it can do instead)
@@ -52,6 +54,7 @@ __all__ = [
     "DatabaseUnavailableError",
     "DuplicateEventError",
     "EventDecodeError",
+    "IdempotencyKeyReusedError",
     "InvalidInputError",
     "InvalidPayloadError",
     "InvalidTransitionError",
@@ -65,6 +68,7 @@ __all__ = [
     "PermissionDeniedError",
     "QuantityParseError",
     "ReadModelBehindError",
+    "RequestInFlightError",
     "StoreError",
     "UnknownClaimError",
     "UnknownFigureError",
@@ -126,6 +130,17 @@ class QuantityParseError(InvalidInputError):
 
 class InvalidPayloadError(InvalidInputError):
     """An event payload or header the store cannot keep faithfully."""
+
+
+class IdempotencyKeyReusedError(InvalidInputError):
+    """An `Idempotency-Key` that already recorded a different request: a key stands for one
+    request, retried as often as needed, never for another."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "Idempotency-Key",
+            f"{key!r} was used for a different request; send a new key with a new request",
+        )
 
 
 class NotFoundError(LedgerError, KeyError):
@@ -195,6 +210,11 @@ class DuplicateEventError(ConflictError):
     def __init__(self, event_id: str, reason: str) -> None:
         self.event_id = event_id
         super().__init__(f"event {event_id}: {reason}")
+
+
+class RequestInFlightError(ConflictError):
+    """A request with this `Idempotency-Key` is still being recorded: retry once it is done
+    (the retry then answers what it recorded)."""
 
 
 class AlreadyExistsError(ConflictError):

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 import structlog
 
-from ledger.errors import InvalidInputError, LogTruncatedError
+from ledger.errors import IdempotencyKeyReusedError, InvalidInputError, LogTruncatedError
 from ledger.service import inputs
+from ledger.service.idempotency import Idempotency
 from ledger.service.mapper import from_stored
 from ledger.service.results import LedgerEvent
 from ledger.service.upkeep import Upkeep
@@ -36,6 +37,22 @@ class Integrity:
     def _events(self, after: int) -> Iterator[LedgerEvent]:
         for stored in self.store.read_all(after):
             yield _ledger_event(stored)
+
+    def recorded_request(self, idempotency: Idempotency) -> list[LedgerEvent] | None:
+        """The events a request under this idempotency key recorded, in order; None if it
+        recorded none. `IdempotencyKeyReusedError` if the key recorded another request."""
+        first = self.store.find(idempotency.event_id(0))
+        if first is None:
+            return None
+        if first.metadata.get("request") != idempotency.request:
+            raise IdempotencyKeyReusedError(idempotency.key)
+        batch = first.metadata.get("batch")
+        recorded = []
+        for stored in self.store.read_all(first.position - 1, batch_size=100):
+            if stored.metadata.get("batch") != batch:
+                break
+            recorded.append(_ledger_event(stored))
+        return recorded
 
     def head(self) -> int:
         """The last position in the log."""

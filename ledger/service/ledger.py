@@ -25,6 +25,7 @@ from ledger.projections.memory import MemoryReadModel
 from ledger.projections.read_model import ReadModel
 from ledger.projections.sql_read_model import SqlReadModel
 from ledger.service import inputs
+from ledger.service.idempotency import Idempotency
 from ledger.service.integrity import Integrity, anchors_of
 from ledger.service.keys import Keys, MemoryKeys
 from ledger.service.maintenance import Maintenance, Progress
@@ -99,6 +100,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         self.correlation_id: str | None = None
         self.causation_id: str | None = None
         self.damage: LogDamagedError | None = None  # set when the log cannot be applied
+        self.idempotency: Idempotency | None = None  # see `idempotent`
 
     def acting(
         self,
@@ -119,6 +121,14 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         view.actor = actor or self.actor
         view.correlation_id = correlation_id or self.correlation_id
         view.causation_id = causation_id or self.causation_id
+        return view
+
+    def idempotent(self, idempotency: Idempotency) -> Ledger:
+        """The same ledger, writing under an idempotency key: its events take their ids
+        from the key, so a retry of the request finds them (`recorded_request`) instead
+        of recording it twice (`ledger.service.idempotency`)."""
+        view = copy.copy(self)
+        view.idempotency = idempotency
         return view
 
     # -- lifecycle ---------------------------------------------------------------------------

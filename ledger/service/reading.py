@@ -34,8 +34,8 @@ class Reading:
         figure: str,
         *,
         at_position: int | None = None,
-        recorded_before: datetime | None = None,
-        known_on: date | datetime | None = None,
+        recorded_before: datetime | str | None = None,
+        known_on: date | datetime | str | None = None,
     ) -> FigureEstimate:
         """The estimate of a figure: now, after position n, at a recorded time, or as known
         on a date (reports published by then). At most one of the three may be given.

@@ -11,6 +11,20 @@ from ledger.domain.estimate import ClaimView
 from ledger.domain.events import Event
 from ledger.domain.model import Source
 from ledger.domain.quantity import Quantity
+from ledger.store.record import Anchor, VerifyResult
+
+__all__ = [
+    "Anchor",
+    "CompensationView",
+    "LedgerEvent",
+    "RecordedClaim",
+    "RecordedEvent",
+    "RecordedReport",
+    "ReplayResult",
+    "ReportView",
+    "SourceView",
+    "VerifyResult",
+]
 
 
 class _Result(BaseModel):

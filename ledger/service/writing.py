@@ -4,6 +4,7 @@ model in the same transaction. `Writing` is the part of `Ledger` that does it.""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -35,6 +36,7 @@ from ledger.projections.read_model import ReadModel
 from ledger.service import inputs
 from ledger.service.collector import cycles_uncollected
 from ledger.service.commands import claim_event, compensation_fields, report_events
+from ledger.service.idempotency import Idempotency
 from ledger.service.inputs import validated
 from ledger.service.mapper import to_new_event
 from ledger.service.results import RecordedClaim, RecordedEvent, RecordedReport
@@ -50,6 +52,7 @@ class Writing:
     correlation_id: str | None
     causation_id: str | None
     damage: LogDamagedError | None
+    idempotency: Idempotency | None
 
     def register_source(
         self,
@@ -324,6 +327,11 @@ class Writing:
             raise LogDamagedError(self.damage.position, self.damage.reason)
         metadata = self._metadata(self.correlation_id)
         records = [to_new_event(event, metadata) for event in events]
+        if self.idempotency is not None:  # ids a retry of this request will have again
+            records = [
+                dataclasses.replace(record, event_id=self.idempotency.event_id(index))
+                for index, record in enumerate(records)
+            ]
 
         def project(connection: Any, stored: Sequence[StoredEvent]) -> None:
             self.read_model.apply(connection, list(zip(stored, events, strict=True)))
@@ -344,6 +352,7 @@ class Writing:
             "batch": batch,
             "correlation_id": correlation_id or batch,
             "causation_id": self.causation_id,
+            **(self.idempotency.metadata() if self.idempotency is not None else {}),
         }
 
 

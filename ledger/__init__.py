@@ -8,7 +8,13 @@ with its best estimate, provenance and history.
     rep = lg.append_report(ledger.Report(outlet=..., published_at=..., claims=[ledger.Claim(...)]))
     lg.estimate("kz-unrest-2022/killed/kazakhstan")
     lg.report(rep.report_id), lg.source("kz-health-ministry")   # what was recorded, read back
+
+    remote = ledger.connect("http://127.0.0.1:8080", token=...)  # the same API over HTTP
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ledger.domain.estimate import (
     ClaimStatus,
@@ -33,6 +39,7 @@ from ledger.errors import (
     DatabaseUnavailableError,
     DuplicateEventError,
     EventDecodeError,
+    IdempotencyKeyReusedError,
     InvalidInputError,
     InvalidPayloadError,
     InvalidTransitionError,
@@ -46,6 +53,7 @@ from ledger.errors import (
     PermissionDeniedError,
     QuantityParseError,
     ReadModelBehindError,
+    RequestInFlightError,
     StoreError,
     UnknownClaimError,
     UnknownFigureError,
@@ -67,6 +75,26 @@ from ledger.service.results import (
 from ledger.store.record import Anchor, VerifyResult
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from ledger.remote import RemoteLedger
+
+
+def connect(url: str, *, token: str, timeout: float = 30.0) -> RemoteLedger:
+    """A client of a ledger served over HTTP (`ledger serve`) at `url`, with the `Ledger`
+    API's methods, results and errors (`ledger.remote`)."""
+    from ledger.remote import connect as remote
+
+    return remote(url, token=token, timeout=timeout)
+
+
+def __getattr__(name: str) -> object:
+    if name == "RemoteLedger":  # imported on first use: it brings an HTTP client with it
+        from ledger.remote import RemoteLedger
+
+        return RemoteLedger
+    raise AttributeError(f"module 'ledger' has no attribute {name!r}")
+
 
 __all__ = [
     "AlreadyExistsError",
@@ -93,6 +121,7 @@ __all__ = [
     "FigureFloor",
     "FigureKind",
     "Hedge",
+    "IdempotencyKeyReusedError",
     "InvalidInputError",
     "InvalidPayloadError",
     "InvalidTransitionError",
@@ -113,9 +142,11 @@ __all__ = [
     "RecordedClaim",
     "RecordedEvent",
     "RecordedReport",
+    "RemoteLedger",
     "ReplayResult",
     "Report",
     "ReportView",
+    "RequestInFlightError",
     "Source",
     "SourceKind",
     "SourceView",
@@ -126,6 +157,7 @@ __all__ = [
     "UnknownReportError",
     "UnknownSourceError",
     "VerifyResult",
+    "connect",
     "open",
     "parse_quantity",
 ]

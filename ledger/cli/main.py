@@ -10,12 +10,12 @@ Typer `app`.
 from __future__ import annotations
 
 from ledger import logs
-from ledger.cli import admin, demo, keys, reading, writing
+from ledger.cli import admin, demo, keys, reading, serve, writing
 from ledger.cli.app import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (admin, demo, keys, reading, writing)  # imported for their commands
+_COMMAND_MODULES = (admin, demo, keys, reading, serve, writing)  # imported for their commands
 
 
 def main() -> None:

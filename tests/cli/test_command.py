@@ -41,6 +41,7 @@ COMMANDS = [
     "export",
     "import",
     "keys",
+    "serve",
 ]
 GROUPS = {"keys": ["create", "list", "revoke"]}
 """Commands that hold commands of their own (`ledger keys create`)."""

@@ -6,10 +6,13 @@ SQL database itself (its schema, a damaged or truncated log, reopening) override
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
 import ledger
+from ledger.http.app import create_app
+from ledger.http.server import Background
 from ledger.service.seeds import load_seeds
 from tests.conftest import fresh_postgres_schema
 
@@ -49,3 +52,16 @@ def lg_empty(ledger_url: str) -> Iterator[ledger.Ledger]:
     else:
         with fresh_postgres_schema() as url, ledger.open(url, actor="tester") as opened:
             yield opened
+
+
+@pytest.fixture(params=["local", "remote"])
+def api(request: pytest.FixtureRequest, lg: ledger.Ledger) -> Iterator[ledger.Ledger]:
+    """The same ledger through the Python API, and through HTTP: `ledger.connect` to a real
+    server on a loopback port, acting as a key named like the local actor. The remote
+    client has the `Ledger`'s methods, results and errors, so one test runs on both."""
+    if request.param == "local":
+        yield lg
+        return
+    _, token = lg.keys.create(lg.actor, "admin")
+    with Background(create_app(lg)) as server, ledger.connect(server.url, token=token) as client:
+        yield cast(ledger.Ledger, client)

@@ -27,8 +27,19 @@ def claim(value: str, origin: str = "ministry", **fields: Any) -> Claim:
 
 
 @pytest.fixture
-def book(lg: ledger.Ledger) -> ledger.Ledger:
-    """A ledger with a ministry, a monitor, a wire service and one figure."""
+def book(api: ledger.Ledger) -> ledger.Ledger:
+    """A ledger with a ministry, a monitor, a wire service and one figure: through the
+    Python API, and through HTTP (`api`)."""
+    return _book(api)
+
+
+@pytest.fixture
+def local_book(lg: ledger.Ledger) -> ledger.Ledger:
+    """The same, through the Python API only (for what only a local ledger has)."""
+    return _book(lg)
+
+
+def _book(lg: ledger.Ledger) -> ledger.Ledger:
     lg.register_source("government", name="Government", kind="government")
     lg.register_source("ministry", name="Ministry", kind="government", parent="government")
     lg.register_source("monitor", name="Rights monitor", kind="ngo")
@@ -383,21 +394,21 @@ class TestQueries:
         assert events[0].event.type == "SourceRegistered"
         assert events[0].metadata["actor"] == "tester"
 
-    def test_actor_correlation_and_causation_are_recorded(self, book: ledger.Ledger) -> None:
+    def test_actor_correlation_and_causation_are_recorded(self, local_book: ledger.Ledger) -> None:
         """Each event's metadata names the acting principal and the correlation/causation ids."""
-        book.acting("alice", correlation_id="req-7", causation_id="tip-3").append_report(
+        local_book.acting("alice", correlation_id="req-7", causation_id="tip-3").append_report(
             report(claim("5"))
         )
-        metadata = list(book.events())[-1].metadata
+        metadata = list(local_book.events())[-1].metadata
         assert metadata["actor"] == "alice"
         assert (metadata["correlation_id"], metadata["causation_id"]) == ("req-7", "tip-3")
-        assert next(iter(book.events())).metadata["actor"] == "tester"
+        assert next(iter(local_book.events())).metadata["actor"] == "tester"
 
-    def test_appends_and_replays_are_logged_with_positions(self, book: ledger.Ledger) -> None:
+    def test_appends_and_replays_are_logged_with_positions(self, local_book: ledger.Ledger) -> None:
         """Appends log their positions and count; replays log the events rebuilt."""
         with structlog.testing.capture_logs() as logs:
-            book.append_report(report(claim("5")))
-            book.replay()
+            local_book.append_report(report(claim("5")))
+            local_book.replay()
         appended = [e for e in logs if e["event"] == "appended"]
         assert appended
         assert appended[0]["count"] == 2

@@ -22,8 +22,19 @@ def at(hour: int, day: int = 6) -> datetime:
 
 
 @pytest.fixture
-def quake(lg: ledger.Ledger) -> ledger.Ledger:
-    """A disaster ledger: an agency of a government, a ministry of it, a wire, a monitor."""
+def quake(api: ledger.Ledger) -> ledger.Ledger:
+    """A disaster ledger: an agency of a government, a ministry of it, a wire, a monitor;
+    through the Python API and through HTTP."""
+    return _quake(api)
+
+
+@pytest.fixture
+def local_quake(lg: ledger.Ledger) -> ledger.Ledger:
+    """The same, through the Python API only."""
+    return _quake(lg)
+
+
+def _quake(lg: ledger.Ledger) -> ledger.Ledger:
     lg.register_source("tr-government", name="Government of Türkiye", kind="government")
     lg.register_source("afad", name="AFAD", kind="government", parent="tr-government")
     lg.register_source(
@@ -175,13 +186,13 @@ class TestNestedFigures:
         )
         assert quake.summaries()[HATAY].status is EstimateStatus.CONFLICTING
 
-    def test_replay_rebuilds_nested_figures_as_live(self, quake: ledger.Ledger) -> None:
+    def test_replay_rebuilds_nested_figures_as_live(self, local_quake: ledger.Ledger) -> None:
         """Floors and figure conflicts rebuilt from the log equal the live read model."""
-        report(quake, "up to 500", hour=6)
-        report(quake, "1,000", hour=7, origin="monitor", figure=HATAY)
-        report(quake, "at least 1,200", hour=9)
+        report(local_quake, "up to 500", hour=6)
+        report(local_quake, "1,000", hour=7, origin="monitor", figure=HATAY)
+        report(local_quake, "at least 1,200", hour=9)
 
-        assert quake.replay().identical
+        assert local_quake.replay().identical
 
 
 class TestHistoryNamesEveryCause:

@@ -30,8 +30,13 @@ def good_report(**fields: Any) -> Report:
 
 
 @pytest.fixture
-def filled(lg: ledger.Ledger) -> ledger.Ledger:
-    """Two sources, a figure, and report `r-1` with claims `c-1` and `c-2`."""
+def filled(api: ledger.Ledger) -> ledger.Ledger:
+    """Two sources, a figure, and report `r-1` with claims `c-1` and `c-2`; through the
+    Python API and through HTTP."""
+    return _filled(api)
+
+
+def _filled(lg: ledger.Ledger) -> ledger.Ledger:
     lg.register_source("ministry", name="Ministry", kind="government")
     lg.register_source("wire", name="Wire service", kind="media")
     lg.define_figure(FIGURE)
@@ -212,6 +217,9 @@ WRONG: list[Any] = [
             "negative": lambda lg: lg.events(-1),
         },
     ),
+]
+
+LOCAL_WRONG = [  # what only a local ledger has: maintenance, and acting as someone else
     *_named(
         "replay",
         {
@@ -234,6 +242,15 @@ def test_a_wrong_type_is_a_ledger_error_and_appends_nothing(
     filled: ledger.Ledger, call: Call
 ) -> None:
     """Each wrong argument raises a LedgerError; the head and the chain are unchanged."""
+    _refused(filled, call)
+
+
+@pytest.mark.parametrize("call", LOCAL_WRONG)
+def test_a_wrong_type_in_a_local_call_is_a_ledger_error(lg: ledger.Ledger, call: Call) -> None:
+    _refused(_filled(lg), call)
+
+
+def _refused(filled: ledger.Ledger, call: Call) -> None:
     head = filled.head()
     with pytest.raises(ledger.LedgerError):
         call(filled)

@@ -1,0 +1,87 @@
+"""The log itself: its head, its verification, its events a page at a time, and a live
+stream of them (Server-Sent Events)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from itertools import islice
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel
+
+from ledger.http.auth import Reader
+from ledger.http.deps import ReadLedger, Served, served
+from ledger.service.results import LedgerEvent, VerifyResult
+
+router = APIRouter(prefix="/v1", tags=["log"])
+
+POLL = 0.05
+"""Seconds between looks at the log while a stream has caught up."""
+PAGE = 500
+
+
+class Head(BaseModel):
+    """The log's last position."""
+
+    position: int
+
+
+@router.get("/head")
+def head(_: Reader, lg: ReadLedger) -> Head:
+    """The last position in the log."""
+    return Head(position=lg.head())
+
+
+@router.get("/verify")
+def verify(
+    _: Reader,
+    lg: ReadLedger,
+    expect: Annotated[list[str], Query(description="anchors that must hold: HASH@POSITION")] = [],  # noqa: B006 - FastAPI copies it
+    deep: bool = False,
+    content: bool = True,
+) -> VerifyResult:
+    """Check the hash chain end to end, each anchor of `expect`, every event against the
+    ledger's rules (`content`) and, `deep`, the read model rebuilt and compared."""
+    return lg.verify(expect, deep=deep, content=content)
+
+
+@router.get("/events")
+def events(
+    _: Reader,
+    lg: ReadLedger,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[LedgerEvent]:
+    """The events after a position, in order, at most `limit`."""
+    return list(islice(lg.events(after), limit))
+
+
+@router.get("/events/stream", response_class=EventSourceResponse)
+async def stream(
+    request: Request,
+    _: Reader,
+    after: Annotated[int, Query(ge=0)] = 0,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Every event after `after` (or after `Last-Event-ID`, to resume), then each new one
+    as it commits, in order, none skipped: `id` is its position, `event` its type, `data`
+    the event as `GET /v1/events` gives it."""
+    where = served(request)
+    position = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    while True:
+        page = await anyio.to_thread.run_sync(_page, where, position)
+        for event in page:
+            position = event.position
+            yield ServerSentEvent(
+                id=str(position), event=event.type, raw_data=event.model_dump_json()
+            )
+        if not page:
+            await anyio.sleep(POLL)
+
+
+def _page(where: Served, after: int) -> list[LedgerEvent]:
+    with where.reading() as lg:
+        return list(islice(lg.events(after), PAGE))

@@ -1,0 +1,105 @@
+"""How a write is made: the ledger acting as the request's principal, one write at a time
+per process, and under the request's `Idempotency-Key` (`ledger.service.idempotency`) when
+it has one: a retry answers what the first request recorded, with `Idempotent-Replayed`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, ClassVar, TypeVar
+
+from fastapi import Depends, Request, Response
+from pydantic import TypeAdapter
+
+from ledger.errors import RequestInFlightError
+from ledger.http.auth import Admin, Appender, Principal
+from ledger.http.deps import Served, served
+from ledger.http.recorded import Answer
+from ledger.service.idempotency import HEADER, Idempotency
+from ledger.service.ledger import Ledger
+
+POSITION = "Ledger-Position"
+REPLAYED = "Idempotent-Replayed"
+"""Set on the answer to a retry: what the first request with its key recorded."""
+T = TypeVar("T")
+Call = Callable[[Ledger], T]
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+
+class Writer:
+    """Where a write goes: the ledger acting as the request's principal, one write at a
+    time per process, under the request's `Idempotency-Key` when it has one."""
+
+    in_flight: ClassVar[set[tuple[str, str]]] = set()  # (principal, key) being recorded
+    _guard = threading.Lock()
+
+    def __init__(self, where: Served, principal: Principal, request: Request) -> None:
+        self.where = where
+        self.principal = principal
+        self.request = request
+
+    def write(self, response: Response, body: object, call: Call[T], answer: Answer[T]) -> T:
+        """Record what `call` records and answer it; or, for a retry of an earlier request
+        with the same `Idempotency-Key`, answer what that request recorded."""
+        key = self.request.headers.get(HEADER)
+        if key is None:
+            result, at = self._record(call, answer, None)
+        else:
+            asked = f"{self.request.method} {self.request.url.path}\n".encode() + _json(body)
+            idempotency = Idempotency.of(self.principal.name, key, asked)
+            with self._once(idempotency):
+                earlier = self.where.writer.recorded_request(idempotency)
+                if earlier is None:
+                    result, at = self._record(call, answer, idempotency)
+                else:
+                    result, at = answer.rebuild(earlier), earlier[-1].position
+                    response.headers[REPLAYED] = "true"
+        response.headers[POSITION] = str(at)
+        self.request.state.position = at
+        return result
+
+    def _record(
+        self, call: Call[T], answer: Answer[T], idempotency: Idempotency | None
+    ) -> tuple[T, int]:
+        correlation_id = self.request.headers.get("X-Request-ID")
+        with self.where.writing:
+            lg = self.where.writer.acting(self.principal.name, correlation_id=correlation_id)
+            if idempotency is not None:
+                lg = lg.idempotent(idempotency)
+            result = call(lg)
+            at = answer.position(result)
+            return result, lg.head() if at is None else at  # the head before another write
+
+    @contextmanager
+    def _once(self, idempotency: Idempotency) -> Iterator[None]:
+        """Refuse a copy of a request that is still being recorded (409)."""
+        claim = (idempotency.principal, idempotency.key)
+        with self._guard:
+            if claim in self.in_flight:
+                raise RequestInFlightError(
+                    f"{HEADER} {idempotency.key!r}: the first request with this key is still "
+                    "being recorded; retry it once that is answered"
+                )
+            self.in_flight.add(claim)
+        try:
+            yield
+        finally:
+            with self._guard:
+                self.in_flight.discard(claim)
+
+
+def _json(body: object) -> bytes:
+    return _ANY.dump_json(body)
+
+
+def _appender(request: Request, principal: Appender) -> Writer:
+    return Writer(served(request), principal, request)
+
+
+def _admin(request: Request, principal: Admin) -> Writer:
+    return Writer(served(request), principal, request)
+
+
+Appending = Annotated[Writer, Depends(_appender)]
+Administering = Annotated[Writer, Depends(_admin)]

@@ -1,0 +1,73 @@
+"""`ledger serve` as a user runs it: a key made with `ledger keys create`, the server
+started on a port, a request with the key, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+LEDGER = [sys.executable, "-m", "ledger.cli.main"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*LEDGER, *args], capture_output=True, text=True, check=False, timeout=60)
+
+
+@pytest.mark.slow
+def test_serve_answers_with_a_key_and_stops_cleanly(tmp_path: Path) -> None:
+    db = str(tmp_path / "kz.db")
+    assert _run("init", "--db", db, "--seeds").returncode == 0
+    created = _run("keys", "create", "dashboard", "--scope", "read", "--db", db, "--json")
+    token = json.loads(created.stdout)["token"]
+    port = _free_port()
+    env = os.environ | {"LEDGER_LOG_FORMAT": "json"}
+    server = subprocess.Popen(
+        [*LEDGER, "serve", "--db", db, "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{url}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {token}"}
+        figure = "kz-unrest-2022/killed/kazakhstan"
+        estimate = httpx.get(f"{url}/v1/figures/{figure}/estimate", headers=headers)
+        assert estimate.status_code == 200
+        assert estimate.json()["figure"] == figure
+        refused = httpx.post(f"{url}/v1/sources", headers=headers, json={})
+        assert refused.status_code == 403
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=30)
+    # uvicorn answers what is in flight, then ends by the signal it was sent, as is usual
+    assert server.returncode in (0, -signal.SIGTERM), stderr
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert {(r["route"], r["status"], r["principal"]) for r in requests} >= {
+        ("/v1/figures/{figure:path}/estimate", 200, "dashboard"),
+        ("/v1/sources", 403, "dashboard"),
+    }

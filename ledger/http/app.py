@@ -4,6 +4,8 @@ access log. `create_app(ledger)` builds it over an open ledger; `ledger serve` r
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import version
 from typing import Any
 
@@ -18,6 +20,7 @@ from ledger.http import log as log_routes
 from ledger.http import reading, writing
 from ledger.http.auth import Authenticate
 from ledger.http.deps import Served
+from ledger.http.log import Waker
 from ledger.http.problems import http_problem, ledger_problem, problem, validation_problem
 from ledger.service.ledger import Ledger
 
@@ -36,7 +39,18 @@ def create_app(
 ) -> FastAPI:
     """The service over an open ledger (`reader`: another one to answer reads, e.g. on a
     replica; `authenticate`: token → key, by default the ledger's own keys)."""
+    waker = Waker()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = writer.watch(waker.wake)
+        try:
+            yield
+        finally:
+            stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Claim ledger",
         version=version("claim-ledger"),
         description="Every figure a source asserts about an unfolding event, its best "
@@ -44,6 +58,7 @@ def create_app(
         "(`ledger keys create`). Errors are RFC 9457 problem details.",
     )
     app.state.served = Served(writer, reader or writer)
+    app.state.waker = waker
     app.state.authenticate = authenticate or writer.keys.authenticate
     app.include_router(reading.router)
     app.include_router(writing.router, max_body_size=max_body)  # a body without a length
@@ -120,7 +135,8 @@ class Guard:
 
 class AccessLog:
     """One structured line per request: principal, method, route, status, duration and
-    the position a write recorded."""
+    the position a write recorded; written before the answer's last byte is sent (so it
+    is in the log once the client has its answer), or when the request failed."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -131,25 +147,33 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500
+        logged = False
 
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
+        def line() -> None:
+            nonlocal logged
+            logged = True
             state = scope.get("state", {})
-            route = scope.get("route")
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
-                route=getattr(route, "path", None),
+                route=getattr(scope.get("route"), "path", None),
                 status=status,
                 principal=state.get("principal"),
                 position=state.get("position"),
                 ms=round((time.perf_counter() - started) * 1000, 2),
             )
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                line()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if not logged:
+                line()

@@ -3,6 +3,8 @@ stream of them (Server-Sent Events)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from itertools import islice
 from typing import Annotated
@@ -18,8 +20,9 @@ from ledger.service.results import LedgerEvent, VerifyResult
 
 router = APIRouter(prefix="/v1", tags=["log"])
 
-POLL = 0.05
-"""Seconds between looks at the log while a stream has caught up."""
+LOOK_AGAIN = 1.0
+"""Seconds a caught-up stream waits for a wake-up (`Waker`) before it looks at the log
+anyway: on SQLite another process's appends wake nobody, so they arrive within this."""
 PAGE = 500
 
 
@@ -70,8 +73,10 @@ async def stream(
     as it commits, in order, none skipped: `id` is its position, `event` its type, `data`
     the event as `GET /v1/events` gives it."""
     where = served(request)
+    waker: Waker = request.app.state.waker
     position = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     while True:
+        seen = waker.wakes
         page = await anyio.to_thread.run_sync(_page, where, position)
         for event in page:
             position = event.position
@@ -79,7 +84,37 @@ async def stream(
                 id=str(position), event=event.type, raw_data=event.model_dump_json()
             )
         if not page:
-            await anyio.sleep(POLL)
+            await waker.after(seen, LOOK_AGAIN)
+
+
+class Waker:
+    """Wakes the streams of one server when the log grows (`Ledger.watch`: its own
+    appends, and every process's on PostgreSQL). `wake` may be called from any thread."""
+
+    def __init__(self) -> None:
+        self.wakes = 0  # how many times it woke (read and changed on the event loop only)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._woken: asyncio.Event | None = None
+
+    def wake(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
+        self.wakes += 1
+        if self._woken is not None:
+            self._woken.set()
+            self._woken = None
+
+    async def after(self, seen: int, timeout: float) -> None:
+        """Return once it woke since `seen` (at once if it already has), or after `timeout`."""
+        self._loop = asyncio.get_running_loop()
+        if self.wakes != seen:
+            return
+        if self._woken is None:
+            self._woken = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._woken.wait(), timeout)
 
 
 def _page(where: Served, after: int) -> list[LedgerEvent]:

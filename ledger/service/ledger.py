@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import getpass
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
@@ -101,6 +102,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         self.causation_id: str | None = None
         self.damage: LogDamagedError | None = None  # set when the log cannot be applied
         self.idempotency: Idempotency | None = None  # see `idempotent`
+        self.watchers: list[Callable[[], None]] = []  # see `watch`
 
     def acting(
         self,
@@ -130,6 +132,21 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         view = copy.copy(self)
         view.idempotency = idempotency
         return view
+
+    def watch(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call `wake()` after each append to the log commits — this process's appends, and
+        on PostgreSQL every process's (LISTEN/NOTIFY) — from any thread; returns the
+        function that stops it. A wake-up carries no event: read the log (`events`)."""
+        self.watchers.append(wake)
+        listener = self.store.listen(wake) if isinstance(self.store, SQLStore) else None
+
+        def stop() -> None:
+            if wake in self.watchers:
+                self.watchers.remove(wake)
+            if listener is not None:
+                listener.close()
+
+        return stop
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class Writing:
     causation_id: str | None
     damage: LogDamagedError | None
     idempotency: Idempotency | None
+    watchers: list[Callable[[], None]]
 
     def register_source(
         self,
@@ -147,6 +148,7 @@ class Writing:
 
         with cycles_uncollected(), self.read_model.appending():
             self.store.append_chunks(chunks(), on_append=project)
+        self._committed()
         return count
 
     def _records(
@@ -339,10 +341,17 @@ class Writing:
         expected = {expect_new: 0} if expect_new else None
         try:
             with self.read_model.appending():
-                return self.store.append(records, expected, on_append=project)
+                stored = self.store.append(records, expected, on_append=project)
         except ConcurrencyError as error:
             kind, _, key = error.stream_id.partition(":")
             raise AlreadyExistsError(kind, key) from error
+        self._committed()
+        return stored
+
+    def _committed(self) -> None:
+        """Tell those who watch the log (`Ledger.watch`) that it grew."""
+        for wake in self.watchers:
+            wake()
 
     def _metadata(self, correlation_id: str | None) -> dict[str, Any]:
         """The metadata of one batch: who acts, the batch id, correlation and causation."""

@@ -22,7 +22,7 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from sqlalchemy import Connection, exc
 from ledger.errors import StoreError
 from ledger.store import locks, migrate
 from ledger.store.chain import GENESIS, Encoded, encode_batch, verify_chain
+from ledger.store.listen import Listener
 from ledger.store.record import AppendHook, EventStore, NewEvent, StoredEvent, VerifyResult
 from ledger.store.schema import events as events_table
 from ledger.store.sql_append import append_batch, column_processors
@@ -337,6 +338,11 @@ class SQLStore(EventStore):
             ms=round((time.perf_counter() - started) * 1000, 2),
         )
         return result
+
+    def listen(self, wake: Callable[[], None]) -> Listener | None:
+        """A thread calling `wake` after each commit to this log by any process, on
+        PostgreSQL (`ledger.store.listen`); None on SQLite, which cannot tell."""
+        return Listener(self.url, wake) if self.dialect == "postgresql" else None
 
     def close(self) -> None:
         with self._own_lock:  # waits for a transaction on the own connection to end

@@ -23,6 +23,7 @@ LOCAL_ONLY = {
     "recorded_request",
     "replay",
     "sql_store",
+    "watch",  # a remote client follows the log with GET /v1/events/stream
 }
 
 

@@ -89,10 +89,13 @@ def validation_problem(request: Request, error: RequestValidationError) -> JSONR
     """A body, path or query that does not fit the route's types: every fault, the first
     as the `InvalidInputError` the Python API would raise. JSON that does not parse is a
     400, anything else a 422."""
-    malformed = any(f.get("type") == "json_invalid" for f in error.errors())
+    found = list(error.errors())
+    malformed = any(f.get("type") == "json_invalid" for f in found)
+    if len(found) > 1:  # a body of one thing or a list of them: the branch it was not
+        found = [f for f in found if f.get("type") not in _WRONG_BRANCH] or found
     faults = [
         ("body" if malformed else _field(f.get("loc", ())), str(f.get("msg", "invalid")))
-        for f in error.errors()
+        for f in found
     ]
     field, reason = faults[0] if faults else ("body", "invalid request")
     return problem(
@@ -118,13 +121,21 @@ def http_problem(request: Request, error: StarletteHTTPException) -> JSONRespons
     return problem(status, title, str(error.detail), kind, request.url.path, headers)
 
 
+_WRONG_BRANCH = {"list_type", "model_type", "model_attributes_type", "dict_type"}
+
+
 def _field(location: Any) -> str:
     """A location as the ledger writes a field: `reports[3].claims[0].value`."""
-    parts = [p for p in location if p not in ("body", "query", "path", "header")]
+    parts = [
+        p
+        for p in location
+        if p not in ("body", "query", "path", "header")
+        and not (isinstance(p, str) and "[" in p)  # a branch of a union: list[Report]
+    ]
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text or "body"
+    return f"body{text}" if text.startswith("[") else text or "body"
 
 
 def _attributes(error: LedgerError) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import ledger
 from bench.peers import Timed
 from bench.workload import Compensated, Filed, Operation, Workload, chunks
 from ledger.domain.events import ClaimDisputed, ClaimRetracted, Event
+from ledger.remote import RemoteLedger
 
 
 def register(
@@ -67,8 +68,9 @@ def compensation_event(op: Compensated) -> Event:
     return cls(claim_id=op.claim_id, by=op.by, reason=op.reason, published_at=op.published_at)
 
 
-def one_per_transaction(lg: ledger.Ledger, operations: Sequence[Operation]) -> Timed:
-    """Each report, retraction and dispute in its own transaction, through the public API."""
+def one_per_transaction(lg: ledger.Ledger | RemoteLedger, operations: Sequence[Operation]) -> Timed:
+    """Each report, retraction and dispute in its own transaction, through the public API
+    (of a local ledger, or of a served one: one request each)."""
     claims = events = 0
     started = time.perf_counter()
     for op in operations:

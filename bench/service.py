@@ -3,12 +3,12 @@
 
 1. durable appends: the durable section's reports and compensations, one per request
    through `ledger.connect` (keep-alive), into a fresh SQLite ledger at `synchronous=FULL`,
-   against the same operations through `ledger.open` into another fresh one
-   → **transactions/s**;
+   against the same operations through `ledger.open` into another fresh one, taking
+   turns → **transactions/s**;
 2. estimate reads on the base ledger: `CLIENTS` threads, each with its own keep-alive
    client, asking `estimate` of the queries section's figures, against the same threads
    sharing one local ledger — what the server itself does with its one ledger, so the
-   difference is the HTTP layer → **reads/s and p99**;
+   difference is the HTTP layer — in alternate rounds → **reads/s and p99**;
 3. stream delivery on PostgreSQL: a consumer reading `/v1/events/stream` in a thread; a
    writer appends reports one at a time through the local API and, for each, waits until
    its last event arrives → **ms from the append's return (its commit) to the arrival**.
@@ -32,7 +32,8 @@ import httpx
 
 import ledger
 from bench import postgres
-from bench.ingest import one_per_transaction, register, sources_of
+from bench.ingest import append_one, register, sources_of
+from bench.peers import Timed
 from bench.queries import percentile
 from bench.workload import Filed, Operation, Workload
 from ledger.remote import RemoteLedger
@@ -77,53 +78,85 @@ def served(url: str) -> Iterator[str]:
 def durable(
     workload: Workload, operations: Sequence[Operation], local_url: str, http_url: str
 ) -> dict[str, Any]:
-    """The same operations, one per transaction, locally and one per request over HTTP."""
+    """The same operations, one per transaction, locally and one per request over HTTP:
+    each operation to one, then to the other, so that both meet the disk as it is then
+    (an fsync's cost drifts on a shared machine)."""
     sources = sources_of(workload, operations)
     for url in (local_url, http_url):
         register(url, workload, sources=sources)
-    with ledger.open(local_url) as lg:
-        local = one_per_transaction(lg, operations)
     token = _token(http_url)
-    with served(http_url) as base, ledger.connect(base, token=token) as remote:
+    seconds = {"local": 0.0, "http": 0.0}
+    claims = events = 0
+    with (
+        ledger.open(local_url) as lg,
+        served(http_url) as base,
+        ledger.connect(base, token=token) as remote,
+    ):
         remote.head()  # the connection, kept alive from here
-        http = one_per_transaction(remote, operations)
-    return {"local": local.as_dict(), "http": http.as_dict()}
+        for op in operations:
+            for name, target in (("local", lg), ("http", remote)):
+                began = time.perf_counter()
+                added = append_one(target, op)
+                seconds[name] += time.perf_counter() - began
+            claims += added[0]
+            events += added[1]
+    return {
+        name: Timed(spent, claims, events, len(operations)).as_dict()
+        for name, spent in seconds.items()
+    }
 
 
 def reads(url: str, figures: list[str], repeat: int) -> dict[str, Any]:
-    """`estimate` of each figure, `repeat` times, by each of `CLIENTS` threads: locally
-    (one shared ledger) and over HTTP (a client each)."""
-    with ledger.open(url) as lg:
-        local = _concurrently([lg] * CLIENTS, figures, repeat)
+    """`estimate` of each figure by each of `CLIENTS` threads, locally (one shared ledger)
+    and over HTTP (a client each), in turns: a round locally, a round over HTTP, `repeat`
+    times."""
     token = _token(url)
-    with served(url) as base:
+    rounds: dict[str, list[tuple[float, list[float]]]] = {"local": [], "http": []}
+    with ledger.open(url) as lg, served(url) as base:
         remotes = [ledger.connect(base, token=token) for _ in range(CLIENTS)]
         try:
-            http = _concurrently(remotes, figures, repeat)
+            readers: dict[str, Sequence[ledger.Ledger | RemoteLedger]] = {
+                "local": [lg] * CLIENTS,
+                "http": remotes,
+            }
+            for each in readers.values():  # warm up: connections, caches
+                for reader in each:
+                    for figure in figures:
+                        reader.estimate(figure)
+            for _ in range(repeat):
+                for name, each in readers.items():
+                    rounds[name].append(_round(each, figures))
         finally:
             for remote in remotes:
                 remote.close()
-    return {"clients": CLIENTS, "figures": len(figures), "local": local, "http": http}
+    found: dict[str, Any] = {"clients": CLIENTS, "figures": len(figures), "rounds": repeat}
+    for name, done in rounds.items():
+        seconds = sum(spent for spent, _ in done)
+        every = [ms for _, samples in done for ms in samples]
+        found[name] = {
+            "reads": len(every),
+            "seconds": round(seconds, 4),
+            "reads_per_s": round(len(every) / seconds, 1),
+            "p50_ms": round(percentile(every, 0.50), 3),
+            "p99_ms": round(percentile(every, 0.99), 3),
+        }
+    return found
 
 
-def _concurrently(
-    readers: Sequence[ledger.Ledger | RemoteLedger], figures: list[str], repeat: int
-) -> dict[str, float]:
-    for reader in readers:  # warm up: connections, caches
-        for figure in figures:
-            reader.estimate(figure)
+def _round(
+    readers: Sequence[ledger.Ledger | RemoteLedger], figures: list[str]
+) -> tuple[float, list[float]]:
+    """Every reader asks every figure, all at once: (seconds, each call's ms)."""
     samples: list[list[float]] = [[] for _ in readers]
     start = threading.Barrier(len(readers) + 1)
 
     def read(index: int) -> None:
         shift = index * len(figures) // len(readers)  # not all on one figure at once
-        order = figures[shift:] + figures[:shift]
         start.wait()
-        for _ in range(repeat):
-            for figure in order:
-                began = time.perf_counter()
-                readers[index].estimate(figure)
-                samples[index].append((time.perf_counter() - began) * 1000)
+        for figure in figures[shift:] + figures[:shift]:
+            began = time.perf_counter()
+            readers[index].estimate(figure)
+            samples[index].append((time.perf_counter() - began) * 1000)
 
     threads = [threading.Thread(target=read, args=(i,)) for i in range(len(readers))]
     for thread in threads:
@@ -134,15 +167,9 @@ def _concurrently(
         thread.join()
     seconds = time.perf_counter() - began
     every = [ms for mine in samples for ms in mine]
-    if len(every) != len(readers) * len(figures) * repeat:
+    if len(every) != len(readers) * len(figures):
         raise RuntimeError("a reader failed")
-    return {
-        "reads": len(every),
-        "seconds": round(seconds, 4),
-        "reads_per_s": round(len(every) / seconds, 1),
-        "p50_ms": round(percentile(every, 0.50), 3),
-        "p99_ms": round(percentile(every, 0.99), 3),
-    }
+    return seconds, every
 
 
 class Consumer(threading.Thread):

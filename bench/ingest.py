@@ -10,6 +10,7 @@ import ledger
 from bench.peers import Timed
 from bench.workload import Compensated, Filed, Operation, Workload, chunks
 from ledger.domain.events import ClaimDisputed, ClaimRetracted, Event
+from ledger.remote import RemoteLedger
 
 
 def register(
@@ -67,21 +68,27 @@ def compensation_event(op: Compensated) -> Event:
     return cls(claim_id=op.claim_id, by=op.by, reason=op.reason, published_at=op.published_at)
 
 
+def append_one(lg: ledger.Ledger | RemoteLedger, op: Operation) -> tuple[int, int]:
+    """One report, retraction or dispute in a transaction of its own, through the public
+    API (of a local ledger, or of a served one: one request); returns (claims, events)."""
+    if isinstance(op, Filed):
+        lg.append_report(op.report)
+        return len(op.report.claims), 1 + len(op.report.claims)
+    if op.kind == "retract":
+        lg.retract(op.claim_id, by=op.by, reason=op.reason, published_at=op.published_at)
+    else:
+        lg.dispute(op.claim_id, by=op.by, reason=op.reason, published_at=op.published_at)
+    return 0, 1
+
+
 def one_per_transaction(lg: ledger.Ledger, operations: Sequence[Operation]) -> Timed:
     """Each report, retraction and dispute in its own transaction, through the public API."""
     claims = events = 0
     started = time.perf_counter()
     for op in operations:
-        if isinstance(op, Filed):
-            lg.append_report(op.report)
-            claims += len(op.report.claims)
-            events += 1 + len(op.report.claims)
-        elif op.kind == "retract":
-            lg.retract(op.claim_id, by=op.by, reason=op.reason, published_at=op.published_at)
-            events += 1
-        else:
-            lg.dispute(op.claim_id, by=op.by, reason=op.reason, published_at=op.published_at)
-            events += 1
+        added = append_one(lg, op)
+        claims += added[0]
+        events += added[1]
     return Timed(time.perf_counter() - started, claims, events, len(operations))
 
 

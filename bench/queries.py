@@ -16,10 +16,16 @@ HISTORY_PAGE = 100
 """`history` is read a page at a time (keyset-paginated), as a reader pages through it."""
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
+def percentile(samples: list[float], fraction: float) -> float:
+    """The sample at `fraction` of the way through them, sorted (nearest rank)."""
     ordered = sorted(samples)
     index = min(round(fraction * (len(ordered) - 1)), len(ordered) - 1)
     return ordered[index]
+
+
+def sample(candidates: list[str], figures: int, seed: int = 7) -> list[str]:
+    """`figures` of the candidates, drawn with a fixed seed: the figures every run asks."""
+    return random.Random(seed).sample(sorted(candidates), min(figures, len(candidates)))
 
 
 def latencies(
@@ -32,7 +38,7 @@ def latencies(
         head = lg.head()
         middle = next(lg.events(after=max(head // 2 - 1, 0)))
         recorded: datetime = middle.recorded_at
-        chosen = random.Random(seed).sample(sorted(candidates), min(figures, len(candidates)))
+        chosen = sample(candidates, figures, seed)
         calls: dict[str, Callable[[str], object]] = {
             "estimate": lambda f: lg.estimate(f),
             "history": lambda f: lg.history(f, limit=HISTORY_PAGE),
@@ -57,8 +63,8 @@ def latencies(
                     call(key)
                     samples.append((time.perf_counter() - started) * 1000)
             results[name] = {
-                "p50_ms": round(_percentile(samples, 0.50), 3),
-                "p99_ms": round(_percentile(samples, 0.99), 3),
+                "p50_ms": round(percentile(samples, 0.50), 3),
+                "p99_ms": round(percentile(samples, 0.99), 3),
                 "n": len(samples),
             }
         return results

@@ -88,6 +88,34 @@ def rows(results: dict[str, Any]) -> list[Row]:
             _n(pg["writers_1"]["claims_per_s"]),
             "postgres_4_vs_1_writers",
         )
+    http = results.get("service")
+    if http is not None:  # runs from before the service have no such section
+        durable_http, reads, stream = http["durable"], http["reads"], http["stream"]
+        row(
+            "http durable txn/s vs local (FULL, one per request)",
+            _n(durable_http["http"]["transactions_per_s"]),
+            _n(durable_http["local"]["transactions_per_s"]),
+            "http_durable_vs_local",
+        )
+        row(
+            f"http estimate reads/s vs local ({reads['clients']} clients)",
+            _n(reads["http"]["reads_per_s"]),
+            _n(reads["local"]["reads_per_s"]),
+            "http_reads_vs_local",
+        )
+        row(
+            "http estimate p99 ms vs local",
+            f"{reads['http']['p99_ms']:.2f}",
+            f"{reads['local']['p99_ms']:.2f}",
+            "http_estimate_p99_vs_local",
+        )
+        if "p99_ms" in stream:
+            row(
+                "stream delivery p99 ms on PostgreSQL (peer: p50)",
+                f"{stream['p99_ms']:.2f}",
+                f"{stream['p50_ms']:.2f}",
+                "stream_p99_ms_postgres",
+            )
     return found
 
 
@@ -117,6 +145,9 @@ def render(results: dict[str, Any], console: Console | None = None) -> None:
     pg = results.get("postgres", {})
     if "skipped" in pg:
         console.print(f"PostgreSQL skipped: {pg['skipped']}")
+    stream = results.get("service", {}).get("stream", {})
+    if "skipped" in stream:
+        console.print(f"stream delivery skipped: {stream['skipped']}")
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -10,7 +10,11 @@
    date) on the 10k-event ledger and on the large one;
 4. replay of the large ledger in a child process (events/s, peak RSS) against a raw scan
    and `json.loads` of the same rows (also in a child);
-5. PostgreSQL ingestion with 1 and 4 writer processes.
+5. PostgreSQL ingestion with 1 and 4 writer processes;
+6. the service (HTTP), served by a child process: the durable appends one per request
+   against the local API, estimate reads from 4 keep-alive clients against 4 threads on
+   one local ledger, and the event stream's delivery latency on PostgreSQL
+   (`bench/service.py`).
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import ledger
-from bench import postgres
+from bench import postgres, service
 from bench.ingest import bulk, one_per_transaction, prefix, register, sources_of
 from bench.peers import environment, eventsourcing_ingest, raw_sqlite_ingest, read_transactions
-from bench.queries import QUERIES, latencies
+from bench.queries import QUERIES, latencies, sample
 from bench.workload import SEED, Filed, Workload, generate
 
 
@@ -65,6 +69,11 @@ TARGETS = {  # the issue "the core as a fold" (its bar to resolve: replay 0.10, 
     "replay_vs_raw_scan": (">=", 0.20),
     "replay_peak_rss_mb": ("<=", 200.0),
     "query_scaling": ("<=", 2.0),
+    # the issue of the HTTP service
+    "http_durable_vs_local": (">=", 0.5),
+    "http_reads_vs_local": (">=", 0.5),
+    "http_estimate_p99_vs_local": ("<=", 3.0),
+    "stream_p99_ms_postgres": ("<=", 100.0),
 }
 
 Say = Callable[[str], None]
@@ -205,22 +214,36 @@ def run(size: Size, workdir: Path, postgres_url: str | None, say: Say) -> dict[s
     }
 
     # 5. PostgreSQL -----------------------------------------------------------------------
-    if postgres_url:
-        problem = postgres.reachable(postgres_url)
-        if problem:
-            say(f"PostgreSQL skipped: {problem}")
-            out["postgres"] = {"skipped": problem}
-        else:
-            ops = postgres.pick(big, size.postgres_stories, size.postgres_reports)
-            out["environment"]["postgresql"] = postgres.server_version(postgres_url)
-            out["postgres"] = {}
-            for writers in (1, 4):
-                say(f"PostgreSQL: {writers} writer(s), {len(ops)} transactions")
-                out["postgres"][f"writers_{writers}"] = postgres.ingest(
-                    postgres_url, big, ops, writers
-                )
+    pg_problem = postgres.reachable(postgres_url) if postgres_url else "no PostgreSQL URL"
+    if postgres_url and not pg_problem:
+        ops = postgres.pick(big, size.postgres_stories, size.postgres_reports)
+        out["environment"]["postgresql"] = postgres.server_version(postgres_url)
+        out["postgres"] = {}
+        for writers in (1, 4):
+            say(f"PostgreSQL: {writers} writer(s), {len(ops)} transactions")
+            out["postgres"][f"writers_{writers}"] = postgres.ingest(postgres_url, big, ops, writers)
     else:
-        out["postgres"] = {"skipped": "no PostgreSQL URL"}
+        say(f"PostgreSQL skipped: {pg_problem}")
+        out["postgres"] = {"skipped": pg_problem}
+
+    # 6. the service (HTTP) ---------------------------------------------------------------
+    say(f"service: the {len(durable_ops)} durable transactions over HTTP and locally")
+    out["service"] = {
+        "durable": service.durable(
+            base,
+            durable_ops,
+            _url(_fresh(workdir / "local-durable.db")),
+            _url(_fresh(workdir / "http-durable.db")),
+        )
+    }
+    say(f"service: estimate reads, {service.CLIENTS} clients over HTTP and locally")
+    figures = sample(_figures_with_claims(base), size.query_figures)
+    out["service"]["reads"] = service.reads(_url(base_db), figures, size.query_repeat)
+    if postgres_url and not pg_problem:
+        say("service: stream delivery on PostgreSQL")
+        out["service"]["stream"] = service.stream(postgres_url, base, durable_ops)
+    else:
+        out["service"]["stream"] = {"skipped": pg_problem}
 
     out["ratios"] = ratios(out)
     out["seconds"] = round(time.perf_counter() - started, 1)
@@ -246,6 +269,16 @@ def ratios(out: dict[str, Any]) -> dict[str, Any]:
             values[f"query_scaling.{name}.{stat}"] = (
                 queries["large"][name][stat] / queries["base"][name][stat]
             )
+    http = out.get("service")
+    if http is not None:
+        durable_http, reads = http["durable"], http["reads"]
+        values["http_durable_vs_local"] = (
+            durable_http["http"]["transactions_per_s"] / durable_http["local"]["transactions_per_s"]
+        )
+        values["http_reads_vs_local"] = reads["http"]["reads_per_s"] / reads["local"]["reads_per_s"]
+        values["http_estimate_p99_vs_local"] = reads["http"]["p99_ms"] / reads["local"]["p99_ms"]
+        if "p99_ms" in http["stream"]:
+            values["stream_p99_ms_postgres"] = http["stream"]["p99_ms"]
     result: dict[str, Any] = {}
     for key, value in values.items():
         op, target = TARGETS[key.split(".")[0]]

@@ -41,6 +41,8 @@ the boundary into these. Input errors name the field and the reason.
         ├── SchemaMismatchError      a ledger opened read-only whose schema is not the one
         │                            the code needs; only the primary migrates (.revision,
         │                            .needed)
+        ├── ReplicaBehindError       a replica had not applied a position within the bound a
+        │                            read waits (.position, .applied, .waited)
         └── LogTruncatedError        the read model has applied events the log no longer
                                      holds: events were removed (.applied, .head)
 """
@@ -74,6 +76,7 @@ __all__ = [
     "QuantityParseError",
     "ReadModelBehindError",
     "ReadOnlyError",
+    "ReplicaBehindError",
     "RequestInFlightError",
     "SchemaMismatchError",
     "StoreError",
@@ -385,3 +388,17 @@ class SchemaMismatchError(StoreError):
             "run `ledger migrate` on the primary"
         )
 
+
+class ReplicaBehindError(StoreError):
+    """A read asked for a position (`min_position`) the log holds but the reader's database
+    (a replica) had not applied within `waited` seconds: it lags. Retry shortly, or read
+    from the primary."""
+
+    def __init__(self, position: int, applied: int, waited: float) -> None:
+        self.position = position
+        self.applied = applied
+        self.waited = waited
+        super().__init__(
+            f"the replica had not applied position {position} within {waited:g} s "
+            f"(it is at {applied}); retry shortly"
+        )

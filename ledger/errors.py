@@ -36,6 +36,13 @@ the boundary into these. Input errors name the field and the reason.
         ├── ReadModelBehindError     events were appended without their projection
         ├── NotSupportedError        an operation only a SQL ledger has (a schema revision,
         │                            a file import) asked of a ledger in memory (.operation)
+        ├── ReadOnlyError            a write asked of a ledger opened read-only (on a
+        │                            replica): nothing was sent to the database (.operation)
+        ├── SchemaMismatchError      a ledger opened read-only whose schema is not the one
+        │                            the code needs; only the primary migrates (.revision,
+        │                            .needed)
+        ├── ReplicaBehindError       a replica had not applied a position within the bound a
+        │                            read waits (.position, .applied, .waited)
         └── LogTruncatedError        the read model has applied events the log no longer
                                      holds: events were removed (.applied, .head)
 """
@@ -68,7 +75,10 @@ __all__ = [
     "PermissionDeniedError",
     "QuantityParseError",
     "ReadModelBehindError",
+    "ReadOnlyError",
+    "ReplicaBehindError",
     "RequestInFlightError",
+    "SchemaMismatchError",
     "StoreError",
     "UnknownClaimError",
     "UnknownFigureError",
@@ -343,4 +353,52 @@ class NotSupportedError(StoreError):
         super().__init__(
             f"{operation} needs a ledger in a SQL database (sqlite:// or postgresql://); "
             f"this is {store}"
+        )
+
+
+class ReadOnlyError(StoreError):
+    """A write asked of a ledger opened read-only (`ledger.open(url, read_only=True)`, e.g.
+    on a streaming replica, which refuses every write): refused before anything reached the
+    database. Write through a ledger opened on the primary."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        super().__init__(
+            f"{operation}: this ledger was opened read-only (e.g. on a replica); "
+            "write through the primary"
+        )
+
+
+class SchemaMismatchError(StoreError):
+    """A ledger opened read-only whose database schema is not at the revision this code
+    needs (`revision` None: never migrated). A reader never migrates: migrate the primary
+    (`ledger migrate`, or `ledger.open(url)` on it), whose replicas then replay it."""
+
+    def __init__(self, revision: str | None, needed: str, *, newer: bool = False) -> None:
+        self.revision = revision
+        self.needed = needed
+        if revision is None:
+            state = "has no ledger schema (never migrated)"
+        elif newer:
+            state = f"is at revision {revision}, which this code does not know (newer code?)"
+        else:
+            state = f"is at revision {revision}, older than the {needed} this code needs"
+        super().__init__(
+            f"the database {state}; a read-only ledger does not migrate: "
+            "run `ledger migrate` on the primary"
+        )
+
+
+class ReplicaBehindError(StoreError):
+    """A read asked for a position (`min_position`) the log holds but the reader's database
+    (a replica) had not applied within `waited` seconds: it lags. Retry shortly, or read
+    from the primary."""
+
+    def __init__(self, position: int, applied: int, waited: float) -> None:
+        self.position = position
+        self.applied = applied
+        self.waited = waited
+        super().__init__(
+            f"the replica had not applied position {position} within {waited:g} s "
+            f"(it is at {applied}); retry shortly"
         )

@@ -81,8 +81,11 @@ def sqlite_file(url: str) -> Path | None:
 
 
 @contextmanager
-def opened(db: str | None, *, create: bool = False) -> Iterator[ledger.Ledger]:
-    """The ledger at `--db`, open for the length of a command.
+def opened(
+    db: str | None, *, create: bool = False, read_only: bool = False
+) -> Iterator[ledger.Ledger]:
+    """The ledger at `--db`, open for the length of a command (`read_only`: a reader, e.g.
+    on a replica, that neither migrates nor writes; see `ledger.open`).
 
     Without `create`, a SQLite file that does not exist is an error (a mistyped path
     must not silently become a new, empty ledger).
@@ -95,7 +98,7 @@ def opened(db: str | None, *, create: bool = False) -> Iterator[ledger.Ledger]:
             "(or `ledger demo` for the founding case)"
         )
     try:
-        lg = ledger.open(url)
+        lg = ledger.open(url, read_only=read_only)
     except DatabaseUnavailableError as error:
         raise UserError(
             f"cannot open the ledger at {shown(url)}: {error}", DATABASE_FAILED

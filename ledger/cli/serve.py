@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
@@ -25,6 +26,17 @@ def serve(
         int,
         typer.Option("--max-body", min=1, metavar="BYTES", help="The largest request body."),
     ] = MAX_BODY,
+    read_url: Annotated[
+        str | None,
+        typer.Option(
+            "--read-url",
+            metavar="URL",
+            help="Answer reads from this database, opened read-only: a PostgreSQL streaming "
+            "replica of --db (a hot standby). Writes still go to --db; a read with "
+            "min_position waits (a few seconds at most) until the replica has applied it.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the ledger over HTTP: the API under /v1, its schema at /openapi.json and an
     interactive page at /docs. Requests carry a key (`ledger keys create`).
@@ -32,6 +44,9 @@ def serve(
     Logs one JSON line per request on stderr (LEDGER_LOG_LEVEL=WARNING to silence them).
     Stops on Ctrl-C or SIGTERM once the requests in flight are answered."""
     logs.configure(level=os.environ.get("LEDGER_LOG_LEVEL") or "INFO")
-    with opened(db) as lg:
-        stderr().print(f"serving {shown(lg.url)} on http://{host}:{port} (docs: /docs)")
-        run(create_app(lg, max_body=max_body), host, port)
+    with contextlib.ExitStack() as stack:
+        lg = stack.enter_context(opened(db))
+        reader = None if read_url is None else stack.enter_context(opened(read_url, read_only=True))
+        reads = "" if reader is None else f", reads from {shown(reader.url)}"
+        stderr().print(f"serving {shown(lg.url)}{reads} on http://{host}:{port} (docs: /docs)")
+        run(create_app(lg, reader=reader, max_body=max_body), host, port)

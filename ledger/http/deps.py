@@ -12,11 +12,14 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from ledger.errors import InvalidInputError
+from ledger.errors import InvalidInputError, ReplicaBehindError
 from ledger.service.ledger import Ledger
 
 MIN_POSITION_WAIT = 5.0
 """Seconds a read with `min_position` waits for the read ledger to reach it."""
+
+POLL = 0.01
+"""Seconds between two looks at the read ledger's head while a read waits."""
 
 
 @dataclass
@@ -63,18 +66,20 @@ def reader(request: Request, min_position: MinPosition = None) -> Iterator[Ledge
 
 
 def _wait_for(where: Served, position: int) -> None:
+    """Return once the read ledger has applied `position`. A position beyond the writer's
+    log is the caller's mistake (`InvalidInputError`, 422: waiting cannot help); one the
+    log holds but a replica has not applied within `MIN_POSITION_WAIT` is the server's lag
+    (`ReplicaBehindError`, 503 with Retry-After: the same read succeeds a moment later)."""
+    if where.reader.head() >= position:
+        return
+    head = where.writer.head()  # only grows: one look is enough
+    if position > head:
+        raise InvalidInputError("min_position", f"the log ends at position {head}")
     deadline = time.monotonic() + MIN_POSITION_WAIT
-    while where.reader.head() < position:
-        head = where.writer.head()
-        if position > head:
-            raise InvalidInputError("min_position", f"the log ends at position {head}")
+    while (applied := where.reader.head()) < position:
         if time.monotonic() > deadline:
-            raise InvalidInputError(
-                "min_position",
-                f"the replica has not applied position {position} within "
-                f"{MIN_POSITION_WAIT:g} s; it is at {where.reader.head()}",
-            )
-        time.sleep(0.01)
+            raise ReplicaBehindError(position, applied, MIN_POSITION_WAIT)
+        time.sleep(POLL)
 
 
 ReadLedger = Annotated[Ledger, Depends(reader)]

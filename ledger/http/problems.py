@@ -22,6 +22,7 @@ from ledger.errors import (
     LogDamagedError,
     NotFoundError,
     NotSupportedError,
+    ReadOnlyError,
     StoreError,
     field_path,
 )
@@ -38,8 +39,8 @@ def status_of(error: LedgerError) -> int:
             return 422
         case NotFoundError():
             return 404
-        case ConflictError() | LogDamagedError():
-            return 409  # a log the ledger cannot apply makes it read-only
+        case ConflictError() | LogDamagedError() | ReadOnlyError():
+            return 409  # a read-only ledger: a log it cannot apply, or a replica's reader
         case NotSupportedError():
             return 400
         case StoreError():

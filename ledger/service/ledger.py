@@ -95,6 +95,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
     ) -> None:
         self.store = store
         self.read_model = read_model
+        self.read_only = isinstance(store, SQLStore) and store.read_only
         self.upkeep = upkeep_for(store, read_model)
         self.keys = keys_for(store)
         self.actor = actor or _default_actor()
@@ -198,6 +199,7 @@ def open(
     actor: str | None = None,
     synchronous: str = "FULL",
     lock_timeout: float | None = None,
+    read_only: bool = False,
 ) -> Ledger:
     """Open (and create or migrate to the newest schema) the ledger at `url`.
 
@@ -209,24 +211,34 @@ def open(
     `synchronous`: SQLite's durability setting (OFF, NORMAL, FULL or EXTRA).
     `lock_timeout`: seconds a write waits for the writers' lock before `LockTimeoutError`
     (default: `LEDGER_LOCK_TIMEOUT`, else 10).
+    `read_only`: open a reader, e.g. on a PostgreSQL streaming replica (a hot standby,
+    which refuses every write): no migration (a schema not at the newest revision raises
+    `SchemaMismatchError`), no catch-up, and every write raises `ReadOnlyError` before it
+    reaches the database. Its read model is the primary's, replayed with the log in the
+    same transactions, so its reads are those of its own `head()`.
     """
     inputs.optional_text(url, "url")
+    inputs.flag(read_only, "read_only")
     inputs.optional_text(actor, "actor")
     if inputs.text(synchronous, "synchronous").upper() not in SYNCHRONOUS:
         raise InvalidInputError("synchronous", f"must be one of {', '.join(SYNCHRONOUS)}")
     if not structlog.is_configured():
         configure_logging()
     if url == MEMORY_URL:
+        if read_only:
+            raise NotSupportedError("opening read-only")
         log.debug("opened", url=MEMORY_URL)
         return Ledger(MemoryStore(), MemoryReadModel(), actor=actor)
     store = SQLStore(
         url or default_url(),
+        read_only=read_only,
         synchronous=synchronous,
         lock_timeout=lock_timeout if lock_timeout is not None else default_lock_timeout(),
     )
-    log.debug("opened", url=masked(store.url), dialect=store.dialect)
+    log.debug("opened", url=masked(store.url), dialect=store.dialect, read_only=read_only)
     opened = Ledger(store, SqlReadModel(store), actor=actor)
-    opened.catch_up()
+    if not read_only:
+        opened.catch_up()
     return opened
 
 

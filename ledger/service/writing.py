@@ -1,14 +1,18 @@
 """Writing to the ledger: sources, figures, reports and the compensating events (retract,
 dispute, refute, supersede, correct), each turned into events and appended with the read
-model in the same transaction. `Writing` is the part of `Ledger` that does it."""
+model in the same transaction. `Writing` is the part of `Ledger` that does it.
+
+A ledger opened read-only (on a replica) refuses each of them with `ReadOnlyError` before
+it reads or writes anything."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ledger.domain.events import (
     ClaimAsserted,
@@ -29,6 +33,7 @@ from ledger.errors import (
     ConcurrencyError,
     InvalidInputError,
     LogDamagedError,
+    ReadOnlyError,
     UnknownClaimError,
     UnknownReportError,
 )
@@ -42,10 +47,27 @@ from ledger.service.mapper import to_new_event
 from ledger.service.results import RecordedClaim, RecordedEvent, RecordedReport
 from ledger.store.record import EventStore, NewEvent, StoredEvent
 
+_W = TypeVar("_W", bound="Writing")
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _writes(method: Callable[Concatenate[_W, _P], _R]) -> Callable[Concatenate[_W, _P], _R]:
+    """A write: refused with `ReadOnlyError`, naming it, by a ledger opened read-only."""
+
+    @functools.wraps(method)
+    def checked(self: _W, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if self.read_only:
+            raise ReadOnlyError(method.__name__)
+        return method(self, *args, **kwargs)
+
+    return checked
+
 
 class Writing:
     """`Ledger`'s writing methods; the attributes they use are set by `Ledger.__init__`."""
 
+    read_only: bool
     store: EventStore
     read_model: ReadModel
     actor: str
@@ -55,6 +77,7 @@ class Writing:
     idempotency: Idempotency | None
     watchers: list[Callable[[], None]]
 
+    @_writes
     def register_source(
         self,
         source_id: str,
@@ -72,6 +95,7 @@ class Writing:
         self._append([SourceRegistered(**source.model_dump())], expect_new=f"source:{source_id}")
         return source
 
+    @_writes
     def define_figure(
         self,
         figure: str,
@@ -88,10 +112,12 @@ class Writing:
         self._append([FigureDefined(**defined.model_dump())], expect_new=f"figure:{figure}")
         return defined
 
+    @_writes
     def append_report(self, report: Report) -> RecordedReport:
         """Record one report and all its claims, atomically."""
         return self.append_reports([inputs.instance(report, Report, "report")])[0]
 
+    @_writes
     def append_reports(self, reports: Sequence[Report]) -> list[RecordedReport]:
         """Record many reports in one transaction: all of them or none."""
         if not isinstance(reports, list | tuple):
@@ -105,6 +131,7 @@ class Writing:
             stored = self._append(events)
             return _recorded_reports(reports, stored, events)
 
+    @_writes
     def append_report_stream(
         self,
         reports: Iterable[Report],
@@ -157,6 +184,7 @@ class Writing:
         metadata = self._metadata(correlation_id)
         return [to_new_event(event, metadata) for _, events in reports for event in events]
 
+    @_writes
     def retract(
         self,
         claim_id: str,
@@ -169,6 +197,7 @@ class Writing:
         """The issuer withdrew a claim. It stays on record and stops counting."""
         return self._compensate_claim(ClaimRetracted, claim_id, by, reason, evidence, published_at)
 
+    @_writes
     def retract_report(
         self,
         report_id: str,
@@ -192,6 +221,7 @@ class Writing:
             raise InvalidInputError("report_id", f"report {report_id} has no claim left to retract")
         return [self._recorded(s, e) for s, e in zip(self._append(events), events, strict=True)]
 
+    @_writes
     def dispute(
         self,
         claim_id: str,
@@ -204,6 +234,7 @@ class Writing:
         """Someone questioned a claim: it still counts, flagged."""
         return self._compensate_claim(ClaimDisputed, claim_id, by, reason, evidence, published_at)
 
+    @_writes
     def refute(
         self,
         claim_id: str,
@@ -216,6 +247,7 @@ class Writing:
         """Evidence shows a claim is false: it stops counting."""
         return self._compensate_claim(ClaimRefuted, claim_id, by, reason, evidence, published_at)
 
+    @_writes
     def supersede(
         self,
         claim_id: str,
@@ -234,6 +266,7 @@ class Writing:
         )
         return self._compensate(event)
 
+    @_writes
     def correct(
         self,
         claim_id: str,

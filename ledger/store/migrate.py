@@ -17,8 +17,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
 
+from ledger.errors import SchemaMismatchError
 from ledger.store import locks
 
 log = structlog.get_logger("ledger.store")
@@ -64,6 +66,22 @@ def upgrade_if_behind(engine: Engine) -> bool:
         return False
     upgrade(engine)
     return True
+
+
+def require_head(engine: Engine) -> None:
+    """Refuse (`SchemaMismatchError`) a database whose schema is not at the newest revision,
+    without changing it: what a read-only opener checks, as it may not migrate."""
+    revision = current_revision(engine)
+    needed = head_revision()
+    if revision == needed:
+        return
+    newer = False
+    if revision is not None:
+        try:
+            ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+        except CommandError:  # a revision these migrations do not hold
+            newer = True
+    raise SchemaMismatchError(revision, needed, newer=newer)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

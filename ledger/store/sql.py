@@ -11,6 +11,10 @@ On SQLite a store keeps one connection of its own and begins and ends its transa
 the driver directly (`SQLStore.transaction`): for a small append, SQLAlchemy's pool
 checkout, begin, commit and reset cost more than the append itself.
 
+A store opened `read_only` (a reader on a streaming replica, which refuses every write)
+never migrates: it checks the schema is the one the code needs (`SchemaMismatchError`), and
+refuses every write transaction with `ReadOnlyError` before it connects.
+
 This module holds the store and its transactions; connecting (URLs, engines, error
 translation) is `ledger.store.sql_engine`, the append path `ledger.store.sql_append` and the
 read path `ledger.store.sql_read`. Their public names are importable from here as before.
@@ -29,7 +33,7 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy import Connection, exc
 
-from ledger.errors import StoreError
+from ledger.errors import ReadOnlyError, StoreError
 from ledger.store import locks, migrate
 from ledger.store.chain import GENESIS, Encoded, encode_batch, verify_chain
 from ledger.store.listen import Listener
@@ -68,19 +72,27 @@ class SQLStore(EventStore):
         url: str,
         *,
         migrate_schema: bool = True,
+        read_only: bool = False,
         synchronous: str = "FULL",
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         self.url = normalise_url(url)
+        self.read_only = read_only
         self.lock_timeout = lock_timeout
         self.engine = create_engine(self.url, synchronous=synchronous, lock_timeout=lock_timeout)
         self.dialect = self.engine.dialect.name
         self._own: Connection | None = None
         self._own_lock = threading.Lock()
         self.column_processors = column_processors(self.engine.dialect)
-        if migrate_schema:
+        try:
             with translated_errors(lock_timeout):
-                migrate.upgrade_if_behind(self.engine)
+                if read_only:
+                    migrate.require_head(self.engine)
+                elif migrate_schema:
+                    migrate.upgrade_if_behind(self.engine)
+        except StoreError:
+            self.engine.dispose()
+            raise
 
     @contextlib.contextmanager
     def transaction(self, *, write: bool = False) -> Iterator[Connection]:
@@ -89,8 +101,11 @@ class SQLStore(EventStore):
         Writes, and on SQLite reads too, run on the store's own connection when it is free;
         one that finds it busy (another thread's, or nested in a transaction) takes a
         pooled connection, as PostgreSQL reads always do (the pool checks a connection is
-        still alive before handing it out; a write checks its own, see `_begin_own`).
+        still alive before handing it out; a write checks its own, see `_begin_own`). A
+        read-only store refuses a write here, before it connects (`ReadOnlyError`).
         """
+        if write and self.read_only:
+            raise ReadOnlyError("a write")
         with translated_errors(self.lock_timeout):
             own = write or self.dialect == "sqlite"
             if own and self._own_lock.acquire(blocking=False):

@@ -67,3 +67,66 @@ class TestCredentials:
         assert opened["url"] == url.render_as_string(hide_password=True)
         assert ":***@" in opened["url"]
         assert password not in repr(logs)
+
+
+class TestOpeningReadOnly:
+    """`ledger.open(url, read_only=True)`: a reader (e.g. on a replica) that neither migrates
+    nor writes, and reads what the ledger holds."""
+
+    def test_a_read_only_ledger_reads_and_refuses_every_write(self, database_url: str) -> None:
+        """Reads answer as the writer's do; each write raises `ReadOnlyError` naming it, and
+        nothing is appended."""
+        with ledger.open(database_url) as writer:
+            writer.register_source("wire", name="Wire", kind="media")
+            writer.define_figure("e/killed/x")
+        with ledger.open(database_url, read_only=True) as reader:
+            assert reader.read_only
+            assert reader.head() == 2
+            assert [s.source_id for s in reader.sources()] == ["wire"]
+            assert reader.verify().ok
+            writes = {
+                "register_source": lambda: reader.register_source("w2", name="W", kind="media"),
+                "define_figure": lambda: reader.define_figure("e/killed/y"),
+                "retract_report": lambda: reader.retract_report("no-such", by="a", reason="b"),
+            }
+            for operation, write in writes.items():
+                with pytest.raises(ledger.ReadOnlyError) as refused:
+                    write()
+                assert refused.value.operation == operation
+            with pytest.raises(ledger.ReadOnlyError):
+                reader.keys.create("k", "read")
+            with pytest.raises(ledger.ReadOnlyError):
+                reader.replay()
+            assert reader.head() == 2
+
+    def test_a_read_only_open_does_not_migrate(self, database_url: str) -> None:
+        """A database without the ledger's schema is refused with `SchemaMismatchError`
+        (revision None), and is left without one."""
+        with pytest.raises(ledger.SchemaMismatchError) as refused:
+            ledger.open(database_url, read_only=True)
+        assert refused.value.revision is None
+        assert refused.value.needed == migrate.head_revision()
+        engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+        try:
+            assert migrate.current_revision(engine) is None
+        finally:
+            engine.dispose()
+
+    def test_a_schema_older_than_the_code_is_refused(self, sqlite_url: str) -> None:
+        """A schema behind the newest revision names both revisions; only the primary
+        migrates it."""
+        ledger.open(sqlite_url).close()
+        engine = sa.create_engine(sqlite_url)
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+        finally:
+            engine.dispose()
+        with pytest.raises(ledger.SchemaMismatchError, match="older than") as refused:
+            ledger.open(sqlite_url, read_only=True)
+        assert refused.value.revision == "0001"
+
+    def test_a_ledger_in_memory_cannot_be_opened_read_only(self) -> None:
+        """`memory://` is a new, empty ledger each time: reading one read-only is refused."""
+        with pytest.raises(ledger.NotSupportedError):
+            ledger.open("memory://", read_only=True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 from fastapi import Depends, Request, Response
 from pydantic import TypeAdapter
 
-from ledger.errors import RequestInFlightError
+from ledger.errors import ConflictError, InvalidInputError, NotFoundError, RequestInFlightError
 from ledger.http.auth import Admin, Appender, Principal
 from ledger.http.deps import Served, served
 from ledger.http.recorded import Answer
@@ -44,24 +44,35 @@ class Writer:
         with the same `Idempotency-Key`, answer what that request recorded."""
         key = self.request.headers.get(HEADER)
         if key is None:
-            result, at = self._record(call, answer, None)
+            result, at, _ = self._record(call, answer, None)
         else:
             asked = f"{self.request.method} {self.request.url.path}\n".encode() + _json(body)
             idempotency = Idempotency.of(self.principal.name, key, asked)
             with self._once(idempotency):
-                earlier = self.where.writer.recorded_request(idempotency)
-                if earlier is None:
-                    result, at = self._record(call, answer, idempotency)
-                else:
-                    result, at = answer.rebuild(earlier), earlier[-1].position
-                    response.headers[REPLAYED] = "true"
+                result, at, retried = self._retried(call, answer, idempotency)
+            if retried:
+                response.headers[REPLAYED] = "true"
         response.headers[POSITION] = str(at)
         self.request.state.position = at
         return result
 
+    def _retried(
+        self, call: Call[T], answer: Answer[T], idempotency: Idempotency
+    ) -> tuple[T, int, bool]:
+        """Write under the key. A retry is found by the store (the same events: answered
+        as recorded) or refused by the ledger's checks (the first request's effects are
+        there): then what the key recorded, if anything, is the answer."""
+        try:
+            return self._record(call, answer, idempotency)
+        except (InvalidInputError, NotFoundError, ConflictError):
+            earlier = self.where.writer.recorded_request(idempotency)  # or KeyReused
+            if earlier is None:
+                raise
+            return answer.rebuild(earlier), earlier[-1].position, True
+
     def _record(
         self, call: Call[T], answer: Answer[T], idempotency: Idempotency | None
-    ) -> tuple[T, int]:
+    ) -> tuple[T, int, bool]:
         correlation_id = self.request.headers.get("X-Request-ID")
         with self.where.writing:
             lg = self.where.writer.acting(self.principal.name, correlation_id=correlation_id)
@@ -69,7 +80,11 @@ class Writer:
                 lg = lg.idempotent(idempotency)
             result = call(lg)
             at = answer.position(result)
-            return result, lg.head() if at is None else at  # the head before another write
+            return (
+                result,
+                lg.head() if at is None else at,
+                lg.retried,
+            )  # (head: before another write)
 
     @contextmanager
     def _once(self, idempotency: Idempotency) -> Iterator[None]:

@@ -103,6 +103,7 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
         self.causation_id: str | None = None
         self.damage: LogDamagedError | None = None  # set when the log cannot be applied
         self.idempotency: Idempotency | None = None  # see `idempotent`
+        self.retried = False
         self.watchers: list[Callable[[], None]] = []  # see `watch`
 
     def acting(
@@ -128,10 +129,13 @@ class Ledger(Writing, Reading, Integrity, Maintenance):
 
     def idempotent(self, idempotency: Idempotency) -> Ledger:
         """The same ledger, writing under an idempotency key: its events take their ids
-        from the key, so a retry of the request finds them (`recorded_request`) instead
-        of recording it twice (`ledger.service.idempotency`)."""
+        from the key, so a retry of the request is not recorded twice
+        (`ledger.service.idempotency`). When the store finds the events already there, the
+        write answers them and sets `retried`; when a retry is refused instead (its checks
+        see the first request's effects), `recorded_request` finds what it recorded."""
         view = copy.copy(self)
         view.idempotency = idempotency
+        view.retried = False
         return view
 
     def watch(self, wake: Callable[[], None]) -> Callable[[], None]:

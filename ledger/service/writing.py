@@ -75,6 +75,7 @@ class Writing:
     causation_id: str | None
     damage: LogDamagedError | None
     idempotency: Idempotency | None
+    retried: bool  # an idempotent write found already recorded (see `Ledger.idempotent`)
     watchers: list[Callable[[], None]]
 
     @_writes
@@ -378,6 +379,8 @@ class Writing:
         except ConcurrencyError as error:
             kind, _, key = error.stream_id.partition(":")
             raise AlreadyExistsError(kind, key) from error
+        if stored and self.idempotency is not None:  # the store found them: a retry, answered
+            self.retried = stored[0].metadata["batch"] != metadata["batch"]
         self._committed()
         return stored
 

@@ -9,11 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+import ledger
 
 LEDGER = [sys.executable, "-m", "ledger.cli.main"]
 
@@ -71,3 +74,65 @@ def test_serve_answers_with_a_key_and_stops_cleanly(tmp_path: Path) -> None:
         ("/v1/figures/{figure:path}/estimate", 200, "dashboard"),
         ("/v1/sources", 403, "dashboard"),
     }
+
+
+@pytest.mark.slow
+def test_a_stop_answers_the_append_in_flight_first(tmp_path: Path) -> None:
+    """SIGTERM while a large append is being recorded: the append commits and is answered,
+    then the server ends."""
+    db = str(tmp_path / "kz.db")
+    assert _run("init", "--db", db, "--seeds").returncode == 0
+    created = _run("keys", "create", "bot", "--scope", "append", "--db", db, "--json")
+    token = json.loads(created.stdout)["token"]
+    port = _free_port()
+    server = subprocess.Popen(
+        [*LEDGER, "serve", "--db", db, "--port", str(port)],
+        stderr=subprocess.DEVNULL,
+        env=os.environ | {"LEDGER_LOG_LEVEL": "WARNING"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+    claim = {
+        "figure": "kz-unrest-2022/killed/kazakhstan",
+        "value": "at least 164",
+        "as_of": "2022-01-09",
+        "origin": "kz-health-ministry",
+    }
+    reports = [
+        {"outlet": "nyt", "published_at": "2022-01-10T12:00:00Z", "claims": [claim]}
+        for _ in range(8000)
+    ]
+    answers: list[httpx.Response] = []
+    answered: list[float] = []
+
+    def append() -> None:
+        answers.append(
+            httpx.post(
+                f"{url}/v1/reports",
+                json=reports,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            )
+        )
+        answered.append(time.monotonic())
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    time.sleep(0.3)  # the request is being recorded
+    server.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    writer.join(timeout=60)
+    server.wait(timeout=60)
+    assert answers[0].status_code == 201
+    assert answered[0] > signalled  # it was still in flight when the stop came
+    recorded = answers[0].json()
+    assert len(recorded) == 8000
+    with ledger.open(f"sqlite:///{db}") as lg:
+        assert lg.head() == recorded[-1]["last_position"]

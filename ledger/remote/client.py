@@ -9,6 +9,7 @@ server reading from a replica answers only once the replica has it (read-your-wr
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -38,7 +39,9 @@ from ledger.service.results import (
 
 T = TypeVar("T")
 RETRIES = 3
-"""How many times a request is sent again after the connection failed."""
+"""How many times a request is sent again after the connection failed (a write with the
+same `Idempotency-Key`), after 0.1, 0.2 and 0.4 s."""
+BACKOFF = 0.1
 PAGE = 1000
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
@@ -360,6 +363,7 @@ class RemoteLedger:
             except httpx.TransportError as error:
                 if attempt == RETRIES:
                     raise DatabaseUnavailableError(f"{self.url}: {error}") from error
+                time.sleep(BACKOFF * 2**attempt)
                 continue
             if response.is_success:
                 return response

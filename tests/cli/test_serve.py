@@ -31,31 +31,36 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*LEDGER, *args], capture_output=True, text=True, check=False, timeout=60)
 
 
+def serving(db: str, **env: str) -> tuple[subprocess.Popen[str], str]:
+    """`ledger serve --db DB` on a free port, once it answers; its stderr is piped when
+    `LEDGER_LOG_FORMAT` is given, else dropped."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [*LEDGER, "serve", "--db", db, "--port", str(port)],
+        stderr=subprocess.PIPE if "LEDGER_LOG_FORMAT" in env else subprocess.DEVNULL,
+        text=True,
+        env=os.environ | {"LEDGER_LOG_LEVEL": "WARNING"} | env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            return server, url
+        except httpx.TransportError:
+            assert server.poll() is None, "the server ended"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
+
+
 @pytest.mark.slow
 def test_serve_answers_with_a_key_and_stops_cleanly(tmp_path: Path) -> None:
     db = str(tmp_path / "kz.db")
     assert _run("init", "--db", db, "--seeds").returncode == 0
     created = _run("keys", "create", "dashboard", "--scope", "read", "--db", db, "--json")
     token = json.loads(created.stdout)["token"]
-    port = _free_port()
-    env = os.environ | {"LEDGER_LOG_FORMAT": "json"}
-    server = subprocess.Popen(
-        [*LEDGER, "serve", "--db", db, "--port", str(port)],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    server, url = serving(db, LEDGER_LOG_FORMAT="json", LEDGER_LOG_LEVEL="INFO")
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
         headers = {"Authorization": f"Bearer {token}"}
         figure = "kz-unrest-2022/killed/kazakhstan"
         estimate = httpx.get(f"{url}/v1/figures/{figure}/estimate", headers=headers)
@@ -84,21 +89,7 @@ def test_a_stop_answers_the_append_in_flight_first(tmp_path: Path) -> None:
     assert _run("init", "--db", db, "--seeds").returncode == 0
     created = _run("keys", "create", "bot", "--scope", "append", "--db", db, "--json")
     token = json.loads(created.stdout)["token"]
-    port = _free_port()
-    server = subprocess.Popen(
-        [*LEDGER, "serve", "--db", db, "--port", str(port)],
-        stderr=subprocess.DEVNULL,
-        env=os.environ | {"LEDGER_LOG_LEVEL": "WARNING"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
+    server, url = serving(db)
     claim = {
         "figure": "kz-unrest-2022/killed/kazakhstan",
         "value": "at least 164",

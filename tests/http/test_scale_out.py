@@ -5,11 +5,7 @@ server's stream delivers every event once, in order — woken by the other's app
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
@@ -17,7 +13,7 @@ import httpx
 import pytest
 
 import ledger
-from tests.cli.test_serve import _free_port
+from tests.cli.test_serve import serving
 from tests.conftest import fresh_postgres_schema
 from tests.http.test_stream import events
 
@@ -27,26 +23,6 @@ FIGURE = "quake/killed/all"
 WRITERS, REPORTS = 4, 15
 
 
-def _serve(url: str) -> tuple[subprocess.Popen[str], str]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ledger.cli.main", "serve", "--db", url, "--port", str(port)],
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ | {"LEDGER_LOG_LEVEL": "WARNING"},
-    )
-    address = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{address}/healthz", timeout=1)
-            return server, address
-        except httpx.TransportError:
-            assert server.poll() is None, "the server ended"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.1)
-
-
 @pytest.fixture
 def two_servers(postgres_url: str) -> Iterator[tuple[str, list[str]]]:
     with fresh_postgres_schema() as url, ledger.open(url) as lg:
@@ -54,7 +30,7 @@ def two_servers(postgres_url: str) -> Iterator[tuple[str, list[str]]]:
         lg.register_source("agency", name="Agency", kind="government")
         lg.define_figure(FIGURE)
         _, token = lg.keys.create("writer", "append")
-        servers = [_serve(url), _serve(url)]
+        servers = [serving(url), serving(url)]
         try:
             yield token, [address for _, address in servers]
         finally:

@@ -15,6 +15,19 @@ from ledger.http.server import Background
 from ledger.service.seeds import load_seeds
 
 FIGURE = "kz-unrest-2022/killed/kazakhstan"
+REPORT = {
+    "outlet": "rferl",
+    "published_at": "2022-01-20T12:00:00Z",
+    "claims": [
+        {
+            "figure": FIGURE,
+            "value": "at least 230",
+            "as_of": "2022-01-20",
+            "origin": "kz-health-ministry",
+        }
+    ],
+}
+"""A report the founding case accepts, as a request body."""
 
 
 @dataclass

@@ -14,20 +14,11 @@ import pytest
 import ledger
 from ledger.http.writer import Writer
 from tests.http.conftest import FIGURE, Service
+from tests.http.conftest import REPORT as BASE
 
-REPORT = {
-    "outlet": "rferl",
-    "published_at": "2022-01-20T12:00:00Z",
+REPORT = BASE | {
     "report_id": "r-idem",
-    "claims": [
-        {
-            "figure": FIGURE,
-            "value": "at least 230",
-            "as_of": "2022-01-20",
-            "origin": "kz-health-ministry",
-            "claim_id": "c-idem",
-        }
-    ],
+    "claims": [BASE["claims"][0] | {"claim_id": "c-idem"}],  # type: ignore[index]
 }
 
 

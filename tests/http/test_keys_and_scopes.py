@@ -7,21 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.http.conftest import FIGURE, Service
+from tests.http.conftest import FIGURE, REPORT, Service
 
 SOURCE = {"source_id": "new-outlet", "name": "New Outlet", "kind": "media"}
-REPORT = {
-    "outlet": "rferl",
-    "published_at": "2022-01-20T12:00:00Z",
-    "claims": [
-        {
-            "figure": FIGURE,
-            "value": "at least 230",
-            "as_of": "2022-01-20",
-            "origin": "kz-health-ministry",
-        }
-    ],
-}
 
 
 def test_health_needs_no_key(service: Service) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import httpx
 from structlog.testing import capture_logs
 
-from tests.http.conftest import FIGURE, Service
+from tests.http.conftest import FIGURE, REPORT, Service
 
 ROUTES = {
     ("get", "/v1/figures"),
@@ -76,19 +76,7 @@ def test_reads_answer_what_the_python_api_answers(service: Service, api: httpx.C
 
 
 def test_every_write_answers_with_its_position(service: Service, api: httpx.Client) -> None:
-    report = {
-        "outlet": "rferl",
-        "published_at": "2022-01-20T12:00:00Z",
-        "claims": [
-            {
-                "figure": FIGURE,
-                "value": "at least 230",
-                "as_of": "2022-01-20",
-                "origin": "kz-health-ministry",
-            }
-        ],
-    }
-    response = api.post("/v1/reports", json=[report, report | {"report_id": "r-second"}])
+    response = api.post("/v1/reports", json=[REPORT, REPORT | {"report_id": "r-second"}])
     assert response.status_code == 201
     recorded = response.json()
     assert (

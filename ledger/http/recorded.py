@@ -7,9 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from ledger.domain.events import ClaimAsserted, FigureDefined, ReportFiled, SourceRegistered
+from ledger.domain.events import ClaimAsserted, FigureDefined, SourceRegistered
 from ledger.domain.model import Figure, Source
-from ledger.service.results import LedgerEvent, RecordedClaim, RecordedEvent, RecordedReport
+from ledger.service.results import (
+    LedgerEvent,
+    RecordedClaim,
+    RecordedEvent,
+    RecordedReport,
+    recorded_claim,
+    recorded_reports,
+)
 
 T = TypeVar("T")
 
@@ -35,36 +42,14 @@ def _figure(events: list[LedgerEvent]) -> Figure:
     return event.defined()
 
 
-def _claim(recorded: LedgerEvent) -> RecordedClaim:
-    event = recorded.event
-    assert isinstance(event, ClaimAsserted)
-    return RecordedClaim(
-        claim_id=event.claim_id,
-        figure=event.figure,
-        value=event.value,
-        quantity=event.quantity,
-        position=recorded.position,
-    )
-
-
 def _reports(events: list[LedgerEvent]) -> list[RecordedReport]:
-    reports: list[RecordedReport] = []
-    for index, recorded in enumerate(events):
-        event = recorded.event
-        if not isinstance(event, ReportFiled):
-            continue
-        claims = tuple(_claim(e) for e in events[index + 1 : index + 1 + event.claim_count])
-        reports.append(
-            RecordedReport(
-                report_id=event.report_id,
-                outlet=event.outlet,
-                published_at=event.published_at,
-                claims=claims,
-                first_position=recorded.position,
-                last_position=recorded.position + len(claims),
-            )
-        )
-    return reports
+    return recorded_reports([(e.position, e.event) for e in events])
+
+
+def _correction(events: list[LedgerEvent]) -> RecordedClaim:
+    replacement = events[1]  # a correction records `ClaimCorrected`, then the replacement
+    assert isinstance(replacement.event, ClaimAsserted)
+    return recorded_claim(replacement.position, replacement.event)
 
 
 def _event(recorded: LedgerEvent) -> RecordedEvent:
@@ -87,5 +72,4 @@ REPORT = Answer(lambda events: _reports(events)[0], lambda r: r.last_position)
 REPORTS = Answer(_reports, lambda rs: rs[-1].last_position if rs else None)
 EVENT = Answer(lambda events: _event(events[0]), lambda e: e.position)
 EVENTS = Answer(lambda events: [_event(e) for e in events], lambda es: es[-1].position)
-CORRECTION = Answer(lambda events: _claim(events[1]), lambda c: c.position)
-"""(A correction records the corrected claim's `ClaimCorrected`, then its replacement.)"""
+CORRECTION = Answer(_correction, lambda c: c.position)

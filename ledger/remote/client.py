@@ -13,17 +13,24 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, Self, TypeVar, cast
-from urllib.parse import quote
+from typing import Any, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
 
 from ledger.domain.estimate import ClaimView, EstimateSummary, FigureEstimate
 from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, FigureKind, Report, Source, SourceKind
 from ledger.errors import DatabaseUnavailableError, InvalidInputError
 from ledger.remote.problems import error_of
+from ledger.remote.wire import (
+    as_json,
+    figure_path,
+    given,
+    param,
+    parsed,
+    path_of,
+    published,
+)
 from ledger.service import inputs
 from ledger.service.integrity import anchors_of
 from ledger.service.results import (
@@ -43,7 +50,6 @@ RETRIES = 3
 same `Idempotency-Key`), after 0.1, 0.2 and 0.4 s."""
 BACKOFF = 0.1
 PAGE = 1000
-_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 class RemoteLedger:
@@ -132,7 +138,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.retract`: the issuer withdrew a claim."""
-        body = _given(by=by, reason=reason, evidence=evidence, published_at=_time(published_at))
+        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
         return self._compensate("claims", claim_id, "retractions", body, RecordedEvent)
 
     def dispute(
@@ -145,7 +151,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.dispute`: someone questioned a claim."""
-        body = _given(by=by, reason=reason, evidence=evidence, published_at=_time(published_at))
+        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
         return self._compensate("claims", claim_id, "disputes", body, RecordedEvent)
 
     def refute(
@@ -158,7 +164,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.refute`: evidence shows a claim is false."""
-        body = _given(by=by, reason=reason, evidence=evidence, published_at=_time(published_at))
+        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
         return self._compensate("claims", claim_id, "refutations", body, RecordedEvent)
 
     def supersede(
@@ -172,12 +178,12 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.supersede`: a newer claim of the same origin replaces this one."""
-        body = _given(
+        body = given(
             replacement=replacement,
             by=by,
             reason=reason,
             evidence=evidence,
-            published_at=_time(published_at),
+            published_at=published(published_at),
         )
         return self._compensate("claims", claim_id, "supersessions", body, RecordedEvent)
 
@@ -195,7 +201,7 @@ class RemoteLedger:
         evidence: str | None = None,
     ) -> RecordedClaim:
         """As `Ledger.correct`: our extraction was wrong; a replacement is recorded."""
-        body = _given(
+        body = given(
             reason=reason,
             value=value,
             figure=figure,
@@ -217,7 +223,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> list[RecordedEvent]:
         """As `Ledger.retract_report`: every claim of a report that still counts."""
-        body = _given(by=by, reason=reason, evidence=evidence, published_at=_time(published_at))
+        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
         return self._compensate("reports", report_id, "retractions", body, list[RecordedEvent])
 
     # -- reading ------------------------------------------------------------------------------
@@ -238,22 +244,22 @@ class RemoteLedger:
             query["recorded_before"] = inputs.aware_time(recorded_before, "recorded_before")
         if known_on is not None:
             query["known_on"] = inputs.day_or_time(known_on, "known_on")
-        return self._read(_figure_path(figure, "estimate"), FigureEstimate, query)
+        return self._read(figure_path(figure, "estimate"), FigureEstimate, query)
 
     def history(
         self, figure: str, *, after: int | None = None, limit: int | None = None
     ) -> list[EstimateChange]:
         """As `Ledger.history`: every change, or a keyset page of `limit` after `after`."""
-        path = _figure_path(figure, "history")
+        path = figure_path(figure, "history")
         if after is not None:
             after = inputs.position(after, "after")
         if limit is not None:
             if inputs.position(limit, "limit") == 0:
                 raise InvalidInputError("limit", "must be 1 or more")
-            return self._read(path, list[EstimateChange], _given(after=after, limit=limit))
+            return self._read(path, list[EstimateChange], given(after=after, limit=limit))
         changes: list[EstimateChange] = []
         while True:
-            page = self._read(path, list[EstimateChange], _given(after=after, limit=PAGE))
+            page = self._read(path, list[EstimateChange], given(after=after, limit=PAGE))
             changes += page
             if len(page) < PAGE:
                 return changes
@@ -277,19 +283,19 @@ class RemoteLedger:
 
     def claims(self, figure: str) -> list[ClaimView]:
         """Every claim of a figure, with where it stands now."""
-        return self._read(_figure_path(figure, "claims"), list[ClaimView])
+        return self._read(figure_path(figure, "claims"), list[ClaimView])
 
     def claim(self, claim_id: str) -> ClaimView:
         """One claim, with where it stands now."""
-        return self._read(_path("claims", inputs.text(claim_id, "claim_id")), ClaimView)
+        return self._read(path_of("claims", inputs.text(claim_id, "claim_id")), ClaimView)
 
     def report(self, report_id: str) -> ReportView:
         """A filed report as recorded, with its claims."""
-        return self._read(_path("reports", inputs.text(report_id, "report_id")), ReportView)
+        return self._read(path_of("reports", inputs.text(report_id, "report_id")), ReportView)
 
     def source(self, source_id: str) -> SourceView:
         """A registered source with what it said."""
-        return self._read(_path("sources", inputs.text(source_id, "source_id")), SourceView)
+        return self._read(path_of("sources", inputs.text(source_id, "source_id")), SourceView)
 
     # -- the log ------------------------------------------------------------------------------
 
@@ -335,26 +341,26 @@ class RemoteLedger:
         self, kind: str, key: str, what: str, arguments: Mapping[str, Any], shape: type[T]
     ) -> T:
         inputs.text(key, f"{kind[:-1]}_id")
-        return self._write(_path(kind, key, what), dict(arguments), shape)
+        return self._write(path_of(kind, key, what), dict(arguments), shape)
 
     def _write(self, path: str, body: Any, shape: type[T]) -> T:
-        content = _json(body)
+        content = as_json(body)
         key = str(uuid.uuid4())
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         response = self._send("POST", path, content=content, headers=headers)
         position = response.headers.get("Ledger-Position")
         if position and position.isdigit():
             self.position = max(self.position, int(position))
-        return _parsed(response, shape)
+        return parsed(response, shape)
 
     def _read(self, path: str, shape: type[T], query: Mapping[str, Any] | None = None) -> T:
         params: dict[str, Any] = {
-            k: [_param(x) for x in v] if isinstance(v, list) else _param(v)
+            k: [param(x) for x in v] if isinstance(v, list) else param(v)
             for k, v in (query or {}).items()
         }
         if self.position:
             params["min_position"] = str(self.position)
-        return _parsed(self._send("GET", path, params=params), shape)
+        return parsed(self._send("GET", path, params=params), shape)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         for attempt in range(RETRIES + 1):
@@ -369,47 +375,3 @@ class RemoteLedger:
                 return response
             raise error_of(response)
         raise AssertionError("unreachable")
-
-
-def _parsed(response: httpx.Response, shape: type[T]) -> T:
-    return _adapter(shape).validate_json(response.content)
-
-
-_ADAPTERS: dict[object, TypeAdapter[Any]] = {}
-
-
-def _adapter(shape: type[T]) -> TypeAdapter[T]:
-    """One adapter per shape (building one costs far more than using it)."""
-    found = _ADAPTERS.get(shape)
-    if found is None:
-        found = _ADAPTERS[shape] = TypeAdapter(shape)
-    return cast(TypeAdapter[T], found)
-
-
-def _json(body: Any) -> bytes:
-    if isinstance(body, BaseModel):
-        return body.model_dump_json().encode()
-    return _ANY.dump_json(body)
-
-
-def _time(value: datetime | str | None) -> datetime | None:
-    return inputs.optional_time(value, "published_at")
-
-
-def _param(value: Any) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _given(**query: Any) -> dict[str, Any]:
-    return {k: v for k, v in query.items() if v is not None}
-
-
-def _path(*parts: str) -> str:
-    return "/v1/" + "/".join(quote(part, safe="") for part in parts)
-
-
-def _figure_path(figure: str, what: str) -> str:
-    key = inputs.text(figure, "figure")
-    return f"/v1/figures/{quote(key, safe='/')}/{what}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.estimate import ClaimView
-from ledger.domain.events import Event
+from ledger.domain.events import ClaimAsserted, Event, ReportFiled
 from ledger.domain.model import Source
 from ledger.domain.quantity import Quantity
 from ledger.store.record import Anchor, VerifyResult
@@ -24,6 +25,8 @@ __all__ = [
     "ReportView",
     "SourceView",
     "VerifyResult",
+    "recorded_claim",
+    "recorded_reports",
 ]
 
 
@@ -126,3 +129,39 @@ class SourceView(_Result):
     originated: tuple[ClaimView, ...] = ()
     carried: tuple[ClaimView, ...] = ()
     compensations: tuple[CompensationView, ...] = ()
+
+
+def recorded_claim(position: int, event: ClaimAsserted) -> RecordedClaim:
+    """A claim as recorded, from its event."""
+    return RecordedClaim(
+        claim_id=event.claim_id,
+        figure=event.figure,
+        value=event.value,
+        quantity=event.quantity,
+        position=position,
+    )
+
+
+def recorded_reports(recorded: Sequence[tuple[int, Event]]) -> list[RecordedReport]:
+    """What was recorded of each report among events in log order (each `ReportFiled` is
+    followed by its claims): its positions and its claims' quantities."""
+    reports: list[RecordedReport] = []
+    for index, (position, event) in enumerate(recorded):
+        if not isinstance(event, ReportFiled):
+            continue
+        claims = tuple(
+            recorded_claim(at, claim)
+            for at, claim in recorded[index + 1 : index + 1 + event.claim_count]
+            if isinstance(claim, ClaimAsserted)
+        )
+        reports.append(
+            RecordedReport(
+                report_id=event.report_id,
+                outlet=event.outlet,
+                published_at=event.published_at,
+                claims=claims,
+                first_position=position,
+                last_position=position + len(claims),
+            )
+        )
+    return reports

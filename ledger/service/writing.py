@@ -15,7 +15,6 @@ from datetime import date, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ledger.domain.events import (
-    ClaimAsserted,
     ClaimCorrected,
     ClaimDisputed,
     ClaimRefuted,
@@ -44,7 +43,13 @@ from ledger.service.commands import claim_event, compensation_fields, report_eve
 from ledger.service.idempotency import Idempotency
 from ledger.service.inputs import validated
 from ledger.service.mapper import to_new_event
-from ledger.service.results import RecordedClaim, RecordedEvent, RecordedReport
+from ledger.service.results import (
+    RecordedClaim,
+    RecordedEvent,
+    RecordedReport,
+    recorded_claim,
+    recorded_reports,
+)
 from ledger.store.record import EventStore, NewEvent, StoredEvent
 
 _W = TypeVar("_W", bound="Writing")
@@ -130,7 +135,7 @@ class Writing:
                 inputs.instance(report, Report, prefix.rstrip(".") or "report")
                 events.extend(report_events(report, prefix))
             stored = self._append(events)
-            return _recorded_reports(reports, stored, events)
+            return recorded_reports(_positioned(stored, events))
 
     @_writes
     def append_report_stream(
@@ -171,7 +176,7 @@ class Writing:
             self.read_model.apply(connection, list(zip(stored, events, strict=True)))
             count += len(current)
             if recorded is not None:
-                for result in _recorded_reports([r for r, _ in current], stored, events):
+                for result in recorded_reports(_positioned(stored, events)):
                     recorded(result)
 
         with cycles_uncollected(), self.read_model.appending():
@@ -319,13 +324,7 @@ class Writing:
             replacement=new_id,
         )
         stored = self._append([corrected, replacement])
-        return RecordedClaim(
-            claim_id=new_id,
-            figure=replacement.figure,
-            value=replacement.value,
-            quantity=replacement.quantity,
-            position=stored[1].position,
-        )
+        return recorded_claim(stored[1].position, replacement)
 
     def _compensate_claim(
         self,
@@ -401,36 +400,5 @@ class Writing:
         }
 
 
-def _recorded_reports(
-    reports: Sequence[Report], stored: Sequence[StoredEvent], events: Sequence[Event]
-) -> list[RecordedReport]:
-    """What was recorded of each report: its positions and its claims' quantities."""
-    results, cursor = [], 0
-    for report in reports:
-        size = 1 + len(report.claims)
-        pairs = list(
-            zip(stored[cursor : cursor + size], events[cursor : cursor + size], strict=True)
-        )
-        cursor += size
-        claims = tuple(
-            RecordedClaim(
-                claim_id=e.claim_id,
-                figure=e.figure,
-                value=e.value,
-                quantity=e.quantity,
-                position=s.position,
-            )
-            for s, e in pairs
-            if isinstance(e, ClaimAsserted)
-        )
-        results.append(
-            RecordedReport(
-                report_id=report.report_id,
-                outlet=report.outlet,
-                published_at=report.published_at,
-                claims=claims,
-                first_position=pairs[0][0].position,
-                last_position=pairs[-1][0].position,
-            )
-        )
-    return results
+def _positioned(stored: Sequence[StoredEvent], events: Sequence[Event]) -> list[tuple[int, Event]]:
+    return [(record.position, event) for record, event in zip(stored, events, strict=True)]

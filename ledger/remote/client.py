@@ -24,6 +24,7 @@ from ledger.errors import DatabaseUnavailableError, InvalidInputError
 from ledger.remote.problems import error_of
 from ledger.remote.wire import (
     as_json,
+    compensation,
     figure_path,
     given,
     param,
@@ -138,7 +139,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.retract`: the issuer withdrew a claim."""
-        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
+        body = compensation(by, reason, evidence, published_at)
         return self._compensate("claims", claim_id, "retractions", body, RecordedEvent)
 
     def dispute(
@@ -151,7 +152,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.dispute`: someone questioned a claim."""
-        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
+        body = compensation(by, reason, evidence, published_at)
         return self._compensate("claims", claim_id, "disputes", body, RecordedEvent)
 
     def refute(
@@ -164,7 +165,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> RecordedEvent:
         """As `Ledger.refute`: evidence shows a claim is false."""
-        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
+        body = compensation(by, reason, evidence, published_at)
         return self._compensate("claims", claim_id, "refutations", body, RecordedEvent)
 
     def supersede(
@@ -223,7 +224,7 @@ class RemoteLedger:
         published_at: datetime | str | None = None,
     ) -> list[RecordedEvent]:
         """As `Ledger.retract_report`: every claim of a report that still counts."""
-        body = given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
+        body = compensation(by, reason, evidence, published_at)
         return self._compensate("reports", report_id, "retractions", body, list[RecordedEvent])
 
     # -- reading ------------------------------------------------------------------------------

@@ -41,6 +41,13 @@ def published(value: datetime | str | None) -> datetime | None:
     return inputs.optional_time(value, "published_at")
 
 
+def compensation(
+    by: str, reason: str, evidence: str | None, published_at: datetime | str | None
+) -> dict[str, Any]:
+    """The body of a retraction, dispute or refutation (what their Python methods take)."""
+    return given(by=by, reason=reason, evidence=evidence, published_at=published(published_at))
+
+
 def param(value: Any) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()

@@ -77,7 +77,8 @@ def list_keys(db: Db = None, json: Json = False) -> None:
 
 @keys_app.command()
 def revoke(name: Name, db: Db = None, json: Json = False) -> None:
-    """Revoke a key: its token authenticates nothing from now on.
+    """Revoke a key: its token authenticates nothing from now on (within a second on a
+    running server, which remembers a valid key that long).
 
     The key stays listed, and its name taken; revoking it again is an error."""
     with opened(db) as lg:
@@ -87,7 +88,7 @@ def revoke(name: Name, db: Db = None, json: Json = False) -> None:
         return
     stdout().print(
         f"revoked key {render.markup(key.name)} ({key.scope}): its token authenticates "
-        "nothing from now on"
+        "nothing from now on (on a running server: within a second)"
     )
 
 

@@ -18,7 +18,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledger.errors import LedgerError, StoreError
 from ledger.http import log as log_routes
 from ledger.http import reading, writing
-from ledger.http.auth import Authenticate
 from ledger.http.deps import Served
 from ledger.http.log import Waker
 from ledger.http.problems import http_problem, ledger_problem, problem, validation_problem
@@ -34,12 +33,12 @@ def create_app(
     writer: Ledger,
     *,
     reader: Ledger | None = None,
-    authenticate: Authenticate | None = None,
     max_body: int = MAX_BODY,
 ) -> FastAPI:
     """The service over an open ledger (`reader`: another one to answer reads, e.g. on a
-    replica; `authenticate`: token → key, by default the ledger's own keys)."""
+    replica; keys are always the writer's)."""
     waker = Waker()
+    served = Served(writer, reader or writer)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +47,7 @@ def create_app(
             yield
         finally:
             stop()
+            served.stop_workers()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -57,9 +57,9 @@ def create_app(
         "estimate with provenance, and its history. Send `Authorization: Bearer TOKEN` "
         "(`ledger keys create`). Errors are RFC 9457 problem details.",
     )
-    app.state.served = Served(writer, reader or writer)
+    app.state.served = served
     app.state.waker = waker
-    app.state.authenticate = authenticate or writer.keys.authenticate
+    app.state.keys = writer.keys
     app.include_router(reading.router)
     app.include_router(writing.router, max_body_size=max_body)  # a body without a length
     app.include_router(log_routes.router)

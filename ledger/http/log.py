@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 from itertools import islice
 from typing import Annotated
 
-import anyio
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
-from ledger.http.auth import Reader
-from ledger.http.deps import ReadLedger, Served, served
+from ledger.http.auth import Bearer, Principal, principal
+from ledger.http.deps import Read, Served, served
+from ledger.service.keys import Scope
 from ledger.service.results import LedgerEvent, VerifyResult
 
 router = APIRouter(prefix="/v1", tags=["log"])
@@ -32,40 +32,43 @@ class Head(BaseModel):
     position: int
 
 
-@router.get("/head")
-def head(_: Reader, lg: ReadLedger) -> Head:
+@router.get("/head", response_model=Head)
+async def head(read: Read) -> Response:
     """The last position in the log."""
-    return Head(position=lg.head())
+    return await read.answer(lambda lg: Head(position=lg.head()))
 
 
-@router.get("/verify")
-def verify(
-    _: Reader,
-    lg: ReadLedger,
+@router.get("/verify", response_model=VerifyResult)
+async def verify(
+    read: Read,
     expect: Annotated[list[str], Query(description="anchors that must hold: HASH@POSITION")] = [],  # noqa: B006 - FastAPI copies it
     deep: bool = False,
     content: bool = True,
-) -> VerifyResult:
+) -> Response:
     """Check the hash chain end to end, each anchor of `expect`, every event against the
     ledger's rules (`content`) and, `deep`, the read model rebuilt and compared."""
-    return lg.verify(expect, deep=deep, content=content)
+    return await read.answer(lambda lg: lg.verify(expect, deep=deep, content=content))
 
 
-@router.get("/events")
-def events(
-    _: Reader,
-    lg: ReadLedger,
+@router.get("/events", response_model=list[LedgerEvent])
+async def events(
+    read: Read,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> list[LedgerEvent]:
+) -> Response:
     """The events after a position, in order, at most `limit`."""
-    return list(islice(lg.events(after), limit))
+    return await read.answer(lambda lg: list(islice(lg.events(after), limit)))
+
+
+async def _known(request: Request, credentials: Bearer) -> Principal:
+    """The stream's key, found before the stream's first byte."""
+    return await principal(request, credentials, Scope.READ)
 
 
 @router.get("/events/stream", response_class=EventSourceResponse)
 async def stream(
     request: Request,
-    _: Reader,
+    _: Annotated[Principal, Depends(_known)],
     after: Annotated[int, Query(ge=0)] = 0,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> AsyncIterator[ServerSentEvent]:
@@ -77,7 +80,7 @@ async def stream(
     position = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     while True:
         seen = waker.wakes
-        page = await anyio.to_thread.run_sync(_page, where, position)
+        page = await where.in_thread(_page, where, position)
         for event in page:
             position = event.position
             yield ServerSentEvent(

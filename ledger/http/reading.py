@@ -5,91 +5,90 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from ledger.domain.estimate import ClaimView, EstimateSummary, FigureEstimate
 from ledger.domain.history import EstimateChange
 from ledger.domain.model import Figure, Source
-from ledger.http.auth import Reader
-from ledger.http.deps import ReadLedger
+from ledger.http.deps import Read
 from ledger.service.results import ReportView, SourceView
 
 router = APIRouter(prefix="/v1", tags=["reading"])
 
 
-@router.get("/figures")
-def figures(_: Reader, lg: ReadLedger) -> list[Figure]:
+@router.get("/figures", response_model=list[Figure])
+async def figures(read: Read) -> Response:
     """Every defined figure."""
-    return lg.figures()
+    return await read.answer(lambda lg: lg.figures())
 
 
-@router.get("/estimates")
-def estimates(_: Reader, lg: ReadLedger) -> list[FigureEstimate]:
+@router.get("/estimates", response_model=list[FigureEstimate])
+async def estimates(read: Read) -> Response:
     """The current estimate of every figure, with its provenance, by key."""
-    return lg.estimates()
+    return await read.answer(lambda lg: lg.estimates())
 
 
-@router.get("/summaries")
-def summaries(_: Reader, lg: ReadLedger) -> dict[str, EstimateSummary]:
+@router.get("/summaries", response_model=dict[str, EstimateSummary])
+async def summaries(read: Read) -> Response:
     """Every figure's headline (low, best, high, status, support) in one read: what a
     dashboard polls."""
-    return lg.summaries()
+    return await read.answer(lambda lg: lg.summaries())
 
 
-@router.get("/figures/{figure:path}/estimate")
-def estimate(
+@router.get("/figures/{figure:path}/estimate", response_model=FigureEstimate)
+async def estimate(
     figure: str,
-    _: Reader,
-    lg: ReadLedger,
+    read: Read,
     at_position: Annotated[int | None, Query(ge=0)] = None,
     recorded_before: datetime | None = None,
     known_on: Annotated[str | None, Query(description="a date, or a time with a zone")] = None,
-) -> FigureEstimate:
+) -> Response:
     """A figure's estimate with its provenance: now, after a position, at a recorded time,
     or as known on a day (at most one of the three)."""
-    return lg.estimate(
-        figure, at_position=at_position, recorded_before=recorded_before, known_on=known_on
+    return await read.answer(
+        lambda lg: lg.estimate(
+            figure, at_position=at_position, recorded_before=recorded_before, known_on=known_on
+        )
     )
 
 
-@router.get("/figures/{figure:path}/history")
-def history(
+@router.get("/figures/{figure:path}/history", response_model=list[EstimateChange])
+async def history(
     figure: str,
-    _: Reader,
-    lg: ReadLedger,
+    read: Read,
     after: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[EstimateChange]:
+) -> Response:
     """The changes of a figure's estimate, oldest first, a page at a time: the next page
     starts `after` the last entry's `position`."""
-    return lg.history(figure, after=after, limit=limit)
+    return await read.answer(lambda lg: lg.history(figure, after=after, limit=limit))
 
 
-@router.get("/figures/{figure:path}/claims")
-def figure_claims(figure: str, _: Reader, lg: ReadLedger) -> list[ClaimView]:
+@router.get("/figures/{figure:path}/claims", response_model=list[ClaimView])
+async def figure_claims(figure: str, read: Read) -> Response:
     """Every claim of a figure, with where it stands now."""
-    return lg.claims(figure)
+    return await read.answer(lambda lg: lg.claims(figure))
 
 
-@router.get("/claims/{claim_id}")
-def claim(claim_id: str, _: Reader, lg: ReadLedger) -> ClaimView:
+@router.get("/claims/{claim_id}", response_model=ClaimView)
+async def claim(claim_id: str, read: Read) -> Response:
     """One claim, with where it stands now."""
-    return lg.claim(claim_id)
+    return await read.answer(lambda lg: lg.claim(claim_id))
 
 
-@router.get("/reports/{report_id}")
-def report(report_id: str, _: Reader, lg: ReadLedger) -> ReportView:
+@router.get("/reports/{report_id}", response_model=ReportView)
+async def report(report_id: str, read: Read) -> Response:
     """A filed report as recorded, with its claims."""
-    return lg.report(report_id)
+    return await read.answer(lambda lg: lg.report(report_id))
 
 
-@router.get("/sources")
-def sources(_: Reader, lg: ReadLedger) -> list[Source]:
+@router.get("/sources", response_model=list[Source])
+async def sources(read: Read) -> Response:
     """Every registered source."""
-    return lg.sources()
+    return await read.answer(lambda lg: lg.sources())
 
 
-@router.get("/sources/{source_id}")
-def source(source_id: str, _: Reader, lg: ReadLedger) -> SourceView:
+@router.get("/sources/{source_id}", response_model=SourceView)
+async def source(source_id: str, read: Read) -> Response:
     """A registered source with the claims it originated, carried and compensated."""
-    return lg.source(source_id)
+    return await read.answer(lambda lg: lg.source(source_id))

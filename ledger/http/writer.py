@@ -1,22 +1,25 @@
 """How a write is made: the ledger acting as the request's principal, one write at a time
 per process, and under the request's `Idempotency-Key` (`ledger.service.idempotency`) when
-it has one: a retry answers what the first request recorded, with `Idempotent-Replayed`."""
+it has one: a retry answers what the first request recorded, with `Idempotent-Replayed`.
+
+The key's look-up, the write and the answer's encoding run on one worker thread, one
+crossing per request: the event loop only parses and sends."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, ClassVar, TypeVar
 
 from fastapi import Depends, Request, Response
-from pydantic import TypeAdapter
 
 from ledger.errors import ConflictError, InvalidInputError, NotFoundError, RequestInFlightError
-from ledger.http.auth import Admin, Appender, Principal
-from ledger.http.deps import Served, served
+from ledger.http.auth import Bearer, Principal, principal
+from ledger.http.deps import answered, encoded, served
 from ledger.http.recorded import Answer
 from ledger.service.idempotency import HEADER, Idempotency
+from ledger.service.keys import Scope
 from ledger.service.ledger import Ledger
 
 POSITION = "Ledger-Position"
@@ -24,7 +27,6 @@ REPLAYED = "Idempotent-Replayed"
 """Set on the answer to a retry: what the first request with its key recorded."""
 T = TypeVar("T")
 Call = Callable[[Ledger], T]
-_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 class Writer:
@@ -34,27 +36,31 @@ class Writer:
     in_flight: ClassVar[set[tuple[str, str]]] = set()  # (principal, key) being recorded
     _guard = threading.Lock()
 
-    def __init__(self, where: Served, principal: Principal, request: Request) -> None:
-        self.where = where
-        self.principal = principal
+    def __init__(self, request: Request, principal: Principal) -> None:
         self.request = request
+        self.principal = principal
+        self.where = served(request)
 
-    def write(self, response: Response, body: object, call: Call[T], answer: Answer[T]) -> T:
-        """Record what `call` records and answer it; or, for a retry of an earlier request
-        with the same `Idempotency-Key`, answer what that request recorded."""
+    async def write(self, body: object, call: Call[T], answer: Answer[T]) -> Response:
+        """Record what `call` records and answer it (201); or, for a retry of an earlier
+        request with the same `Idempotency-Key`, answer what that request recorded."""
+        return await self.where.in_thread(self._write, body, call, answer)
+
+    def _write(self, body: object, call: Call[T], answer: Answer[T]) -> Response:
+        headers = {}
         key = self.request.headers.get(HEADER)
         if key is None:
             result, at, _ = self._record(call, answer, None)
         else:
-            asked = f"{self.request.method} {self.request.url.path}\n".encode() + _json(body)
-            idempotency = Idempotency.of(self.principal.name, key, asked)
+            asked = f"{self.request.method} {self.request.scope['path']}\n".encode()
+            idempotency = Idempotency.of(self.principal.name, key, asked + encoded(body))
             with self._once(idempotency):
                 result, at, retried = self._retried(call, answer, idempotency)
             if retried:
-                response.headers[REPLAYED] = "true"
-        response.headers[POSITION] = str(at)
+                headers[REPLAYED] = "true"
+        headers[POSITION] = str(at)
         self.request.state.position = at
-        return result
+        return answered(result, 201, headers)
 
     def _retried(
         self, call: Call[T], answer: Answer[T], idempotency: Idempotency
@@ -104,16 +110,12 @@ class Writer:
                 self.in_flight.discard(claim)
 
 
-def _json(body: object) -> bytes:
-    return _ANY.dump_json(body)
+async def _appender(request: Request, credentials: Bearer) -> Writer:
+    return Writer(request, await principal(request, credentials, Scope.APPEND))
 
 
-def _appender(request: Request, principal: Appender) -> Writer:
-    return Writer(served(request), principal, request)
-
-
-def _admin(request: Request, principal: Admin) -> Writer:
-    return Writer(served(request), principal, request)
+async def _admin(request: Request, credentials: Bearer) -> Writer:
+    return Writer(request, await principal(request, credentials, Scope.ADMIN))
 
 
 Appending = Annotated[Writer, Depends(_appender)]

@@ -48,11 +48,10 @@ class Correction(BaseModel):
     evidence: str | None = None
 
 
-@router.post("/sources", status_code=201)
-def register_source(source: Source, writer: Administering, response: Response) -> Source:
+@router.post("/sources", status_code=201, response_model=Source)
+async def register_source(source: Source, writer: Administering) -> Response:
     """Register a source (admin scope)."""
-    return writer.write(
-        response,
+    return await writer.write(
         source,
         lambda lg: lg.register_source(
             source.source_id,
@@ -65,11 +64,10 @@ def register_source(source: Source, writer: Administering, response: Response) -
     )
 
 
-@router.post("/figures", status_code=201)
-def define_figure(figure: Figure, writer: Administering, response: Response) -> Figure:
+@router.post("/figures", status_code=201, response_model=Figure)
+async def define_figure(figure: Figure, writer: Administering) -> Response:
     """Define a figure (admin scope)."""
-    return writer.write(
-        response,
+    return await writer.write(
         figure,
         lambda lg: lg.define_figure(
             figure.figure,
@@ -82,61 +80,47 @@ def define_figure(figure: Figure, writer: Administering, response: Response) -> 
     )
 
 
-@router.post("/reports", status_code=201)
-def append_reports(
-    body: Report | list[Report], writer: Appending, response: Response
-) -> RecordedReport | list[RecordedReport]:
+@router.post("/reports", status_code=201, response_model=RecordedReport | list[RecordedReport])
+async def append_reports(body: Report | list[Report], writer: Appending) -> Response:
     """Record one report, or a list of reports in one transaction (all or none)."""
     if isinstance(body, Report):
-        return writer.write(response, body, lambda lg: lg.append_report(body), REPORT)
-    return writer.write(response, body, lambda lg: lg.append_reports(body), REPORTS)
+        return await writer.write(body, lambda lg: lg.append_report(body), REPORT)
+    return await writer.write(body, lambda lg: lg.append_reports(body), REPORTS)
 
 
-@router.post("/claims/{claim_id}/retractions", status_code=201)
-def retract(
-    claim_id: str, body: Compensation, writer: Appending, response: Response
-) -> RecordedEvent:
+@router.post("/claims/{claim_id}/retractions", status_code=201, response_model=RecordedEvent)
+async def retract(claim_id: str, body: Compensation, writer: Appending) -> Response:
     """The claim's issuer withdrew it: it stops counting."""
-    return writer.write(response, body, lambda lg: lg.retract(claim_id, **dict(body)), EVENT)
+    return await writer.write(body, lambda lg: lg.retract(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/disputes", status_code=201)
-def dispute(
-    claim_id: str, body: Compensation, writer: Appending, response: Response
-) -> RecordedEvent:
+@router.post("/claims/{claim_id}/disputes", status_code=201, response_model=RecordedEvent)
+async def dispute(claim_id: str, body: Compensation, writer: Appending) -> Response:
     """Someone questioned the claim: it still counts, flagged."""
-    return writer.write(response, body, lambda lg: lg.dispute(claim_id, **dict(body)), EVENT)
+    return await writer.write(body, lambda lg: lg.dispute(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/refutations", status_code=201)
-def refute(
-    claim_id: str, body: Compensation, writer: Appending, response: Response
-) -> RecordedEvent:
+@router.post("/claims/{claim_id}/refutations", status_code=201, response_model=RecordedEvent)
+async def refute(claim_id: str, body: Compensation, writer: Appending) -> Response:
     """Evidence shows the claim is false: it stops counting."""
-    return writer.write(response, body, lambda lg: lg.refute(claim_id, **dict(body)), EVENT)
+    return await writer.write(body, lambda lg: lg.refute(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/supersessions", status_code=201)
-def supersede(
-    claim_id: str, body: Supersession, writer: Appending, response: Response
-) -> RecordedEvent:
+@router.post("/claims/{claim_id}/supersessions", status_code=201, response_model=RecordedEvent)
+async def supersede(claim_id: str, body: Supersession, writer: Appending) -> Response:
     """The same origin published a newer figure that replaces this one."""
-    return writer.write(response, body, lambda lg: lg.supersede(claim_id, **dict(body)), EVENT)
+    return await writer.write(body, lambda lg: lg.supersede(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/corrections", status_code=201)
-def correct(
-    claim_id: str, body: Correction, writer: Appending, response: Response
-) -> RecordedClaim:
+@router.post("/claims/{claim_id}/corrections", status_code=201, response_model=RecordedClaim)
+async def correct(claim_id: str, body: Correction, writer: Appending) -> Response:
     """Our extraction was wrong: the claim is marked corrected and a replacement recorded."""
-    return writer.write(response, body, lambda lg: lg.correct(claim_id, **dict(body)), CORRECTION)
+    return await writer.write(body, lambda lg: lg.correct(claim_id, **dict(body)), CORRECTION)
 
 
-@router.post("/reports/{report_id}/retractions", status_code=201)
-def retract_report(
-    report_id: str, body: Compensation, writer: Appending, response: Response
-) -> list[RecordedEvent]:
+@router.post(
+    "/reports/{report_id}/retractions", status_code=201, response_model=list[RecordedEvent]
+)
+async def retract_report(report_id: str, body: Compensation, writer: Appending) -> Response:
     """Withdraw every claim of a report that still counts, in one transaction."""
-    return writer.write(
-        response, body, lambda lg: lg.retract_report(report_id, **dict(body)), EVENTS
-    )
+    return await writer.write(body, lambda lg: lg.retract_report(report_id, **dict(body)), EVENTS)

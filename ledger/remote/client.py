@@ -47,9 +47,12 @@ from ledger.service.results import (
 
 T = TypeVar("T")
 RETRIES = 3
-"""How many times a request is sent again after the connection failed (a write with the
-same `Idempotency-Key`), after 0.1, 0.2 and 0.4 s."""
+"""How many times a request is sent again after the connection failed (after 0.1, 0.2 and
+0.4 s) or the server answered 503 (a replica behind, the database out of reach: after the
+answer's Retry-After, at most `MOST_WAIT`); a write goes again with the same
+`Idempotency-Key`."""
 BACKOFF = 0.1
+MOST_WAIT = 5.0
 PAGE = 1000
 
 
@@ -374,5 +377,13 @@ class RemoteLedger:
                 continue
             if response.is_success:
                 return response
-            raise error_of(response)
+            if response.status_code != 503 or attempt == RETRIES:
+                raise error_of(response)
+            time.sleep(_retry_after(response, BACKOFF * 2**attempt))
         raise AssertionError("unreachable")
+
+
+def _retry_after(response: httpx.Response, otherwise: float) -> float:
+    """The seconds a 503 asks the client to wait (`Retry-After`), at most `MOST_WAIT`."""
+    asked = response.headers.get("Retry-After", "")
+    return min(float(asked), MOST_WAIT) if asked.isdigit() else otherwise

@@ -10,7 +10,11 @@ in its `api_keys` table (`ledger.service.sql_keys.SqlKeys`), one in memory in a 
 (`MemoryKeys`); a ledger picks its kind once (`ledger.service.ledger.keys_for`).
 
 Revoking a key stamps `revoked_at`, and the key stays listed; revoking it again is an
-`InvalidTransitionError`, as retracting a claim twice is.
+`InvalidTransitionError`, as retracting a claim twice is. A key found valid is trusted for
+`REMEMBERED` seconds without looking again (every request of a service authenticates, and
+the look-up would cost it a quarter of a durable append): a key revoked through this
+object stops working at once, one revoked by another process (the CLI, another server)
+within that second.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import hashlib
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -44,6 +49,9 @@ TOKEN_PREFIX = "ledger_"
 """How every token begins, so that one pasted where it should not be is recognised."""
 
 MAX_NAME = 100
+REMEMBERED = 1.0
+"""Seconds a key found valid is trusted without looking it up again."""
+_REMEMBER_AT_MOST = 1024
 _NAME = re.compile(r"[A-Za-z0-9._@-]+")
 
 
@@ -109,6 +117,9 @@ class Keys(abc.ABC):
     """A ledger's API keys. The checks, the tokens and the logs are here; where the keys
     are kept is each kind's own (`_add`, `_all`, `_revoke`, `_by_hash`)."""
 
+    def __init__(self) -> None:
+        self._recent: dict[str, tuple[float, ApiKey]] = {}  # digest: (found at, key)
+
     def create(self, name: str, scope: Scope | str) -> tuple[ApiKey, str]:
         """A new key and its token — shown this once, never kept. `AlreadyExistsError` if
         the name is taken (by a revoked key too); `InvalidInputError` for a bad name or
@@ -133,6 +144,7 @@ class Keys(abc.ABC):
             nearest = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
             raise UnknownKeyError(name, "name", nearest[0] if nearest else None)
         key, revoked_now = found
+        self._recent = {d: seen for d, seen in self._recent.items() if seen[1].name != name}
         if not revoked_now:
             since = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "?"
             raise InvalidTransitionError("name", f"key {name!r} is revoked already (since {since})")
@@ -140,9 +152,27 @@ class Keys(abc.ABC):
         return key
 
     def authenticate(self, token: str) -> ApiKey | None:
-        """The key whose token this is, unless unknown or revoked (then None)."""
-        key = self._by_hash(token_hash(inputs.text(token, "token")))
-        return key if key is not None and key.revoked_at is None else None
+        """The key whose token this is, unless unknown or revoked (then None); a key
+        found valid less than `REMEMBERED` seconds ago is not looked up again."""
+        remembered = self.remembered(token)
+        if remembered is not None:
+            return remembered
+        digest = token_hash(token)
+        now = time.monotonic()
+        key = self._by_hash(digest)
+        if key is None or key.revoked_at is not None:
+            self._recent.pop(digest, None)
+            return None
+        if len(self._recent) >= _REMEMBER_AT_MOST:
+            self._recent = {}
+        self._recent[digest] = (now, key)
+        return key
+
+    def remembered(self, token: str) -> ApiKey | None:
+        """The key of `token` if it was found valid less than `REMEMBERED` seconds ago,
+        else None; never looks it up (`authenticate` does)."""
+        seen = self._recent.get(token_hash(inputs.text(token, "token")))
+        return seen[1] if seen is not None and time.monotonic() - seen[0] < REMEMBERED else None
 
     @abc.abstractmethod
     def _add(self, key: ApiKey, digest: str) -> None:
@@ -166,6 +196,7 @@ class MemoryKeys(Keys):
     """Keys of a ledger in memory: gone when it is."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._keys: dict[str, tuple[ApiKey, str]] = {}  # name: (key, digest)
         self._lock = threading.Lock()
 

@@ -21,6 +21,8 @@ from ledger.store.sql import SQLStore
 __all__ = ["SqlKeys"]
 
 _KEY_COLUMNS = (api_keys.c.name, api_keys.c.scope, api_keys.c.created_at, api_keys.c.revoked_at)
+_BY_HASH = sa.select(*_KEY_COLUMNS).where(api_keys.c.token_hash == sa.bindparam("digest"))
+"""Every request's look-up: built once (building a statement costs more than running it)."""
 
 
 def _key_of(row: Any) -> ApiKey:
@@ -31,6 +33,7 @@ class SqlKeys(Keys):
     """Keys kept in the ledger's database, beside its log: the token's hash, never it."""
 
     def __init__(self, store: SQLStore) -> None:
+        super().__init__()
         self.store = store
 
     def _add(self, key: ApiKey, digest: str) -> None:
@@ -71,7 +74,5 @@ class SqlKeys(Keys):
 
     def _by_hash(self, digest: str) -> ApiKey | None:
         with self.store.transaction() as connection:
-            row = connection.execute(
-                sa.select(*_KEY_COLUMNS).where(api_keys.c.token_hash == digest)
-            ).first()
+            row = connection.execute(_BY_HASH, {"digest": digest}).first()
         return None if row is None else _key_of(row)

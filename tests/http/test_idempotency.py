@@ -13,6 +13,7 @@ import pytest
 
 import ledger
 from ledger.http.writer import Writer
+from ledger.remote.client import RETRIES
 from tests.http.conftest import FIGURE, Service
 from tests.http.conftest import REPORT as BASE
 
@@ -152,3 +153,58 @@ def test_the_client_retries_a_lost_answer_with_its_key(service: Service) -> None
     assert recorded.report_id == "r-idem"
     assert service.lg.head() == head + 2 == recorded.last_position  # recorded once
     assert remote.position == recorded.last_position
+
+
+class BusyOnce(httpx.BaseTransport):
+    """Answers each request's first try with a 503, as a replica behind or a database out
+    of reach does, then passes it to the server."""
+
+    def __init__(self, retry_after: str) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.retry_after = retry_after
+        self.tries: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.tries.append(request.headers.get("Idempotency-Key", request.url.path))
+        if self.tries.count(self.tries[-1]) == 1:
+            problem = {"status": 503, "error": "ReplicaBehindError", "detail": "behind"}
+            return httpx.Response(503, json=problem, headers={"Retry-After": self.retry_after})
+        return self.inner.handle_request(request)
+
+
+def test_the_client_retries_a_503_after_its_retry_after(service: Service) -> None:
+    """A 503 is the server's passing trouble: the client waits as asked and tries again, a
+    write with the same key (recorded once)."""
+    transport = BusyOnce(retry_after="0")
+    head = service.lg.head()
+    with ledger.RemoteLedger(
+        service.url, token=service.tokens["append"], transport=transport
+    ) as remote:
+        recorded = remote.append_report(ledger.Report.model_validate(REPORT))
+        estimate = remote.estimate(FIGURE)
+    assert transport.tries[0] == transport.tries[1]  # the write, twice, with its key
+    assert service.lg.head() == head + 2 == recorded.last_position
+    assert estimate.figure == FIGURE
+
+
+def test_the_client_gives_up_on_a_server_that_stays_busy(service: Service) -> None:
+    class AlwaysBusy(BusyOnce):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            self.tries.append(request.url.path)
+            problem = {
+                "status": 503,
+                "error": "ReplicaBehindError",
+                "detail": "behind",
+                "attributes": {"position": 9, "applied": 3, "waited": 5.0},
+            }
+            return httpx.Response(503, json=problem, headers={"Retry-After": "0"})
+
+    transport = AlwaysBusy(retry_after="0")
+    with (
+        ledger.RemoteLedger(
+            service.url, token=service.tokens["read"], transport=transport
+        ) as remote,
+        pytest.raises(ledger.errors.ReplicaBehindError),
+    ):
+        remote.estimate(FIGURE)
+    assert len(transport.tries) == 1 + RETRIES

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime
 
 import pytest
 
+import ledger
+from ledger.service.keys import REMEMBERED
 from tests.http.conftest import FIGURE, REPORT, Service
 
 SOURCE = {"source_id": "new-outlet", "name": "New Outlet", "kind": "media"}
@@ -38,6 +41,26 @@ def test_an_unknown_or_revoked_key_is_refused(service: Service) -> None:
     with service.client(None) as anonymous:
         forged = anonymous.get("/v1/figures", headers={"Authorization": "Bearer ledger_forged"})
     assert forged.status_code == 401
+
+
+def test_a_key_revoked_by_another_process_is_refused_within_a_second(
+    service: Service, database_url: str
+) -> None:
+    """The server remembers a key it found valid for `REMEMBERED` seconds: a revocation
+    made elsewhere (the CLI, another server) reaches it once that lapses."""
+    with service.client("read") as reader:
+        assert reader.get("/v1/figures").status_code == 200
+        with ledger.open(database_url) as elsewhere:
+            elsewhere.keys.revoke("read-key")
+        time.sleep(REMEMBERED)
+        revoked = reader.get("/v1/figures")
+    assert revoked.status_code == 401
+
+
+def test_a_key_without_the_scope_is_refused_before_its_body_is_read(service: Service) -> None:
+    with service.client("read") as reader:
+        refused = reader.post("/v1/sources", json={"not": "a source"})
+    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize(

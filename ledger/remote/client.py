@@ -5,6 +5,10 @@ written against one runs against the other. Each write carries a fresh `Idempote
 reused when the client retries it after a dropped connection, so a retry never records
 twice. Reads carry `min_position`: the position of this client's last write, so that a
 server reading from a replica answers only once the replica has it (read-your-writes).
+
+Requests go straight to an httpx transport (one keep-alive connection pool): the
+`httpx.Client` layer above it — cookies, redirects, auth flows, URL merging — is nothing
+this client uses, and costs about a third of a request's time in the client.
 """
 
 from __future__ import annotations
@@ -71,15 +75,17 @@ class RemoteLedger:
         self.url = inputs.text(url, "url").rstrip("/")
         inputs.text(token, "token")
         self.position = 0  # the position this client's last write recorded
-        self._http = httpx.Client(
-            base_url=self.url,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": "claim-ledger"},
-            timeout=timeout,
-            transport=transport,  # (a test's or a proxy's; httpx's own by default)
-        )
+        self._headers = {
+            "Authorization": f"Bearer {token}",
+            "User-Agent": "claim-ledger",
+            "Accept": "application/json",
+        }
+        self._timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
+        # (a test's, or one through a proxy: httpx.HTTPTransport(proxy=...))
+        self._transport = transport or httpx.HTTPTransport()
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     def __enter__(self) -> Self:
         return self
@@ -366,10 +372,27 @@ class RemoteLedger:
             params["min_position"] = str(self.position)
         return parsed(self._send("GET", path, params=params), shape)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         for attempt in range(RETRIES + 1):
+            request = httpx.Request(
+                method,
+                self.url + path,
+                params=params,
+                content=content,
+                headers={**self._headers, **headers} if headers else self._headers,
+                extensions=self._timeout,
+            )
             try:
-                response = self._http.request(method, path, **kwargs)
+                response = self._transport.handle_request(request)
+                response.read()  # (and back to the pool with its connection)
             except httpx.TransportError as error:
                 if attempt == RETRIES:
                     raise DatabaseUnavailableError(f"{self.url}: {error}") from error

@@ -57,6 +57,7 @@ answer's Retry-After, at most `MOST_WAIT`); a write goes again with the same
 `Idempotency-Key`."""
 BACKOFF = 0.1
 MOST_WAIT = 5.0
+URLS_KEPT = 256
 PAGE = 1000
 
 
@@ -83,6 +84,7 @@ class RemoteLedger:
         self._timeout = {"timeout": httpx.Timeout(timeout).as_dict()}
         # (a test's, or one through a proxy: httpx.HTTPTransport(proxy=...))
         self._transport = transport or httpx.HTTPTransport()
+        self._urls: dict[str, httpx.URL] = {}  # path: its URL, parsed once
 
     def close(self) -> None:
         self._transport.close()
@@ -384,7 +386,7 @@ class RemoteLedger:
         for attempt in range(RETRIES + 1):
             request = httpx.Request(
                 method,
-                self.url + path,
+                self._url(path),
                 params=params,
                 content=content,
                 headers={**self._headers, **headers} if headers else self._headers,
@@ -404,6 +406,14 @@ class RemoteLedger:
                 raise error_of(response)
             time.sleep(_retry_after(response, BACKOFF * 2**attempt))
         raise AssertionError("unreachable")
+
+    def _url(self, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= URLS_KEPT:
+                self._urls.clear()
+            url = self._urls[path] = httpx.URL(self.url + path)
+        return url
 
 
 def _retry_after(response: httpx.Response, otherwise: float) -> float:

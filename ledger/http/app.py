@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ledger.errors import LedgerError, StoreError
 from ledger.http import log as log_routes
 from ledger.http import reading, writing
+from ledger.http.bodies import add_request_schemas
 from ledger.http.deps import Served
 from ledger.http.log import Waker
 from ledger.http.problems import http_problem, ledger_problem, problem, validation_problem
@@ -63,6 +64,14 @@ def create_app(
     app.include_router(reading.router)
     app.include_router(writing.router, max_body_size=max_body)  # a body without a length
     app.include_router(log_routes.router)
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, and the models the write bodies name."""
+        if app.openapi_schema is None:
+            add_request_schemas(FastAPI.openapi(app))
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/healthz", tags=["log"])
     def healthz() -> dict[str, Any]:

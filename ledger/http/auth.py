@@ -20,6 +20,11 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 """A route's `Authorization: Bearer` header (and the schema's security scheme)."""
 
 
+async def bearer(request: Request) -> HTTPAuthorizationCredentials | None:
+    """The request's `Authorization: Bearer` header, read without a dependency."""
+    return await _bearer(request)
+
+
 @dataclass(frozen=True)
 class Principal:
     """The key a request carries: its name acts in the events it appends."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 
 from ledger.errors import ConflictError, InvalidInputError, NotFoundError, RequestInFlightError
-from ledger.http.auth import Bearer, Principal, principal
+from ledger.http.auth import Principal, bearer, principal
 from ledger.http.deps import answered, encoded, served
 from ledger.http.recorded import Answer
 from ledger.service.idempotency import HEADER, Idempotency
@@ -40,6 +40,11 @@ class Writer:
         self.request = request
         self.principal = principal
         self.where = served(request)
+
+    @classmethod
+    async def of(cls, request: Request, scope: Scope) -> Writer:
+        """The request's writer, once its key is found to hold `scope` (401, 403)."""
+        return cls(request, await principal(request, await bearer(request), scope))
 
     async def write(self, body: object, call: Call[T], answer: Answer[T]) -> Response:
         """Record what `call` records and answer it (201); or, for a retry of an earlier
@@ -108,15 +113,3 @@ class Writer:
         finally:
             with self._guard:
                 self.in_flight.discard(claim)
-
-
-async def _appender(request: Request, credentials: Bearer) -> Writer:
-    return Writer(request, await principal(request, credentials, Scope.APPEND))
-
-
-async def _admin(request: Request, credentials: Bearer) -> Writer:
-    return Writer(request, await principal(request, credentials, Scope.ADMIN))
-
-
-Appending = Annotated[Writer, Depends(_appender)]
-Administering = Annotated[Writer, Depends(_admin)]

@@ -1,18 +1,24 @@
 """The write routes: sources, figures, reports and the compensating events. Each answers
-with what it recorded and its position in a `Ledger-Position` header (`ledger.http.writer`)."""
+with what it recorded and its position in a `Ledger-Position` header (`ledger.http.writer`).
+Each checks the request's key, then reads its body (`ledger.http.bodies`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import TypeVar
+
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from ledger.domain.model import Figure, Report, Source
 from ledger.domain.values import AsOf, AwareDatetime
+from ledger.http.bodies import Body
 from ledger.http.recorded import CORRECTION, EVENT, EVENTS, FIGURE, REPORT, REPORTS, SOURCE
-from ledger.http.writer import Administering, Appending
+from ledger.http.writer import Writer
+from ledger.service.keys import Scope
 from ledger.service.results import RecordedClaim, RecordedEvent, RecordedReport
 
 router = APIRouter(prefix="/v1", tags=["writing"])
+B = TypeVar("B")
 
 
 class Compensation(BaseModel):
@@ -48,9 +54,26 @@ class Correction(BaseModel):
     evidence: str | None = None
 
 
-@router.post("/sources", status_code=201, response_model=Source)
-async def register_source(source: Source, writer: Administering) -> Response:
+SOURCE_BODY: Body[Source] = Body(Source)
+FIGURE_BODY: Body[Figure] = Body(Figure)
+REPORTS_BODY: Body[Report | list[Report]] = Body(Report | list[Report])
+COMPENSATION: Body[Compensation] = Body(Compensation)
+SUPERSESSION: Body[Supersession] = Body(Supersession)
+CORRECTION_BODY: Body[Correction] = Body(Correction)
+
+
+async def _taking(request: Request, scope: Scope, body: Body[B]) -> tuple[Writer, B]:
+    """The request's writer, once its key holds `scope`, and then its body."""
+    writer = await Writer.of(request, scope)
+    return writer, await body.of(request)
+
+
+@router.post(
+    "/sources", status_code=201, response_model=Source, openapi_extra=SOURCE_BODY.openapi()
+)
+async def register_source(request: Request) -> Response:
     """Register a source (admin scope)."""
+    writer, source = await _taking(request, Scope.ADMIN, SOURCE_BODY)
     return await writer.write(
         source,
         lambda lg: lg.register_source(
@@ -64,9 +87,12 @@ async def register_source(source: Source, writer: Administering) -> Response:
     )
 
 
-@router.post("/figures", status_code=201, response_model=Figure)
-async def define_figure(figure: Figure, writer: Administering) -> Response:
+@router.post(
+    "/figures", status_code=201, response_model=Figure, openapi_extra=FIGURE_BODY.openapi()
+)
+async def define_figure(request: Request) -> Response:
     """Define a figure (admin scope)."""
+    writer, figure = await _taking(request, Scope.ADMIN, FIGURE_BODY)
     return await writer.write(
         figure,
         lambda lg: lg.define_figure(
@@ -80,47 +106,87 @@ async def define_figure(figure: Figure, writer: Administering) -> Response:
     )
 
 
-@router.post("/reports", status_code=201, response_model=RecordedReport | list[RecordedReport])
-async def append_reports(body: Report | list[Report], writer: Appending) -> Response:
+@router.post(
+    "/reports",
+    status_code=201,
+    response_model=RecordedReport | list[RecordedReport],
+    openapi_extra=REPORTS_BODY.openapi(),
+)
+async def append_reports(request: Request) -> Response:
     """Record one report, or a list of reports in one transaction (all or none)."""
+    writer, body = await _taking(request, Scope.APPEND, REPORTS_BODY)
     if isinstance(body, Report):
         return await writer.write(body, lambda lg: lg.append_report(body), REPORT)
     return await writer.write(body, lambda lg: lg.append_reports(body), REPORTS)
 
 
-@router.post("/claims/{claim_id}/retractions", status_code=201, response_model=RecordedEvent)
-async def retract(claim_id: str, body: Compensation, writer: Appending) -> Response:
+@router.post(
+    "/claims/{claim_id}/retractions",
+    status_code=201,
+    response_model=RecordedEvent,
+    openapi_extra=COMPENSATION.openapi(),
+)
+async def retract(claim_id: str, request: Request) -> Response:
     """The claim's issuer withdrew it: it stops counting."""
+    writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.retract(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/disputes", status_code=201, response_model=RecordedEvent)
-async def dispute(claim_id: str, body: Compensation, writer: Appending) -> Response:
+@router.post(
+    "/claims/{claim_id}/disputes",
+    status_code=201,
+    response_model=RecordedEvent,
+    openapi_extra=COMPENSATION.openapi(),
+)
+async def dispute(claim_id: str, request: Request) -> Response:
     """Someone questioned the claim: it still counts, flagged."""
+    writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.dispute(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/refutations", status_code=201, response_model=RecordedEvent)
-async def refute(claim_id: str, body: Compensation, writer: Appending) -> Response:
+@router.post(
+    "/claims/{claim_id}/refutations",
+    status_code=201,
+    response_model=RecordedEvent,
+    openapi_extra=COMPENSATION.openapi(),
+)
+async def refute(claim_id: str, request: Request) -> Response:
     """Evidence shows the claim is false: it stops counting."""
+    writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.refute(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/supersessions", status_code=201, response_model=RecordedEvent)
-async def supersede(claim_id: str, body: Supersession, writer: Appending) -> Response:
+@router.post(
+    "/claims/{claim_id}/supersessions",
+    status_code=201,
+    response_model=RecordedEvent,
+    openapi_extra=SUPERSESSION.openapi(),
+)
+async def supersede(claim_id: str, request: Request) -> Response:
     """The same origin published a newer figure that replaces this one."""
+    writer, body = await _taking(request, Scope.APPEND, SUPERSESSION)
     return await writer.write(body, lambda lg: lg.supersede(claim_id, **dict(body)), EVENT)
 
 
-@router.post("/claims/{claim_id}/corrections", status_code=201, response_model=RecordedClaim)
-async def correct(claim_id: str, body: Correction, writer: Appending) -> Response:
+@router.post(
+    "/claims/{claim_id}/corrections",
+    status_code=201,
+    response_model=RecordedClaim,
+    openapi_extra=CORRECTION_BODY.openapi(),
+)
+async def correct(claim_id: str, request: Request) -> Response:
     """Our extraction was wrong: the claim is marked corrected and a replacement recorded."""
+    writer, body = await _taking(request, Scope.APPEND, CORRECTION_BODY)
     return await writer.write(body, lambda lg: lg.correct(claim_id, **dict(body)), CORRECTION)
 
 
 @router.post(
-    "/reports/{report_id}/retractions", status_code=201, response_model=list[RecordedEvent]
+    "/reports/{report_id}/retractions",
+    status_code=201,
+    response_model=list[RecordedEvent],
+    openapi_extra=COMPENSATION.openapi(),
 )
-async def retract_report(report_id: str, body: Compensation, writer: Appending) -> Response:
+async def retract_report(report_id: str, request: Request) -> Response:
     """Withdraw every claim of a report that still counts, in one transaction."""
+    writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.retract_report(report_id, **dict(body)), EVENTS)

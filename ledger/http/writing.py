@@ -4,7 +4,8 @@ Each checks the request's key, then reads its body (`ledger.http.bodies`)."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict
@@ -19,6 +20,7 @@ from ledger.service.results import RecordedClaim, RecordedEvent, RecordedReport
 
 router = APIRouter(prefix="/v1", tags=["writing"])
 B = TypeVar("B")
+Route = TypeVar("Route", bound=Callable[..., Awaitable[Response]])
 
 
 class Compensation(BaseModel):
@@ -62,15 +64,18 @@ SUPERSESSION: Body[Supersession] = Body(Supersession)
 CORRECTION_BODY: Body[Correction] = Body(Correction)
 
 
+def _writes(path: str, answer: Any, body: Body[Any]) -> Callable[[Route], Route]:
+    """A write route: `POST path`, answering `answer` (201), taking `body`."""
+    return router.post(path, status_code=201, response_model=answer, openapi_extra=body.openapi())
+
+
 async def _taking(request: Request, scope: Scope, body: Body[B]) -> tuple[Writer, B]:
     """The request's writer, once its key holds `scope`, and then its body."""
     writer = await Writer.of(request, scope)
     return writer, await body.of(request)
 
 
-@router.post(
-    "/sources", status_code=201, response_model=Source, openapi_extra=SOURCE_BODY.openapi()
-)
+@_writes("/sources", Source, SOURCE_BODY)
 async def register_source(request: Request) -> Response:
     """Register a source (admin scope)."""
     writer, source = await _taking(request, Scope.ADMIN, SOURCE_BODY)
@@ -87,9 +92,7 @@ async def register_source(request: Request) -> Response:
     )
 
 
-@router.post(
-    "/figures", status_code=201, response_model=Figure, openapi_extra=FIGURE_BODY.openapi()
-)
+@_writes("/figures", Figure, FIGURE_BODY)
 async def define_figure(request: Request) -> Response:
     """Define a figure (admin scope)."""
     writer, figure = await _taking(request, Scope.ADMIN, FIGURE_BODY)
@@ -106,12 +109,7 @@ async def define_figure(request: Request) -> Response:
     )
 
 
-@router.post(
-    "/reports",
-    status_code=201,
-    response_model=RecordedReport | list[RecordedReport],
-    openapi_extra=REPORTS_BODY.openapi(),
-)
+@_writes("/reports", RecordedReport | list[RecordedReport], REPORTS_BODY)
 async def append_reports(request: Request) -> Response:
     """Record one report, or a list of reports in one transaction (all or none)."""
     writer, body = await _taking(request, Scope.APPEND, REPORTS_BODY)
@@ -120,72 +118,42 @@ async def append_reports(request: Request) -> Response:
     return await writer.write(body, lambda lg: lg.append_reports(body), REPORTS)
 
 
-@router.post(
-    "/claims/{claim_id}/retractions",
-    status_code=201,
-    response_model=RecordedEvent,
-    openapi_extra=COMPENSATION.openapi(),
-)
+@_writes("/claims/{claim_id}/retractions", RecordedEvent, COMPENSATION)
 async def retract(claim_id: str, request: Request) -> Response:
     """The claim's issuer withdrew it: it stops counting."""
     writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.retract(claim_id, **dict(body)), EVENT)
 
 
-@router.post(
-    "/claims/{claim_id}/disputes",
-    status_code=201,
-    response_model=RecordedEvent,
-    openapi_extra=COMPENSATION.openapi(),
-)
+@_writes("/claims/{claim_id}/disputes", RecordedEvent, COMPENSATION)
 async def dispute(claim_id: str, request: Request) -> Response:
     """Someone questioned the claim: it still counts, flagged."""
     writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.dispute(claim_id, **dict(body)), EVENT)
 
 
-@router.post(
-    "/claims/{claim_id}/refutations",
-    status_code=201,
-    response_model=RecordedEvent,
-    openapi_extra=COMPENSATION.openapi(),
-)
+@_writes("/claims/{claim_id}/refutations", RecordedEvent, COMPENSATION)
 async def refute(claim_id: str, request: Request) -> Response:
     """Evidence shows the claim is false: it stops counting."""
     writer, body = await _taking(request, Scope.APPEND, COMPENSATION)
     return await writer.write(body, lambda lg: lg.refute(claim_id, **dict(body)), EVENT)
 
 
-@router.post(
-    "/claims/{claim_id}/supersessions",
-    status_code=201,
-    response_model=RecordedEvent,
-    openapi_extra=SUPERSESSION.openapi(),
-)
+@_writes("/claims/{claim_id}/supersessions", RecordedEvent, SUPERSESSION)
 async def supersede(claim_id: str, request: Request) -> Response:
     """The same origin published a newer figure that replaces this one."""
     writer, body = await _taking(request, Scope.APPEND, SUPERSESSION)
     return await writer.write(body, lambda lg: lg.supersede(claim_id, **dict(body)), EVENT)
 
 
-@router.post(
-    "/claims/{claim_id}/corrections",
-    status_code=201,
-    response_model=RecordedClaim,
-    openapi_extra=CORRECTION_BODY.openapi(),
-)
+@_writes("/claims/{claim_id}/corrections", RecordedClaim, CORRECTION_BODY)
 async def correct(claim_id: str, request: Request) -> Response:
     """Our extraction was wrong: the claim is marked corrected and a replacement recorded."""
     writer, body = await _taking(request, Scope.APPEND, CORRECTION_BODY)
     return await writer.write(body, lambda lg: lg.correct(claim_id, **dict(body)), CORRECTION)
 
 
-@router.post(
-    "/reports/{report_id}/retractions",
-    status_code=201,
-    response_model=list[RecordedEvent],
-    openapi_extra=COMPENSATION.openapi(),
-)
+@_writes("/reports/{report_id}/retractions", list[RecordedEvent], COMPENSATION)
 async def retract_report(report_id: str, request: Request) -> Response:
     """Withdraw every claim of a report that still counts, in one transaction."""
     writer, body = await _taking(request, Scope.APPEND, COMPENSATION)

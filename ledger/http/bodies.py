@@ -2,10 +2,10 @@
 the request's key is known to hold the route's scope (a 401 or 403 before a 422).
 
 The write routes take no body parameter and no dependency of FastAPI's: dependency
-injection, `json.loads` and a second validation pass cost a durable append over HTTP
-about a twentieth of its time. `Body.openapi` documents the body and the key in the
-route's schema, as FastAPI would have, and `request_schemas` adds the models it names
-to the document's components (`ledger.http.app`).
+injection, `json.loads` and a second validation pass cost a durable append over HTTP a
+few per cent of its time (docs/performance.md). `Body.openapi` documents the body and
+the key in the route's schema, as FastAPI would have, and `add_request_schemas` adds the
+models it names to the document's components (`ledger.http.app`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 per process, and under the request's `Idempotency-Key` (`ledger.service.idempotency`) when
 it has one: a retry answers what the first request recorded, with `Idempotent-Replayed`.
 
-The key's look-up, the write and the answer's encoding run on one worker thread, one
-crossing per request: the event loop only parses and sends."""
+The write and the encoding of its answer run on one worker thread, one crossing per
+request; the key is checked before (`ledger.http.auth`), then the body read
+(`ledger.http.bodies`)."""
 
 from __future__ import annotations
 

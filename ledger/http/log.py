@@ -74,11 +74,12 @@ async def stream(
 ) -> AsyncIterator[ServerSentEvent]:
     """Every event after `after` (or after `Last-Event-ID`, to resume), then each new one
     as it commits, in order, none skipped: `id` is its position, `event` its type, `data`
-    the event as `GET /v1/events` gives it."""
+    the event as `GET /v1/events` gives it. It ends when the server stops, so that a
+    client resumes from its last id on another one."""
     where = served(request)
     waker: Waker = request.app.state.waker
     position = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
-    while True:
+    while not waker.stopped:
         seen = waker.wakes
         page = await where.in_thread(_page, where, position)
         for event in page:
@@ -92,16 +93,24 @@ async def stream(
 
 class Waker:
     """Wakes the streams of one server when the log grows (`Ledger.watch`: its own
-    appends, and every process's on PostgreSQL). `wake` may be called from any thread."""
+    appends, and every process's on PostgreSQL), and ends them when the server stops
+    (`stop`). `wake` and `stop` may be called from any thread."""
 
     def __init__(self) -> None:
         self.wakes = 0  # how many times it woke (read and changed on the event loop only)
+        self.stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._woken: asyncio.Event | None = None
 
     def wake(self) -> None:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._fire)
+
+    def stop(self) -> None:
+        """End every stream at its next look (at once if it waits for a wake-up): an open
+        stream would otherwise hold a graceful shutdown for the whole of its grace."""
+        self.stopped = True
+        self.wake()
 
     def _fire(self) -> None:
         self.wakes += 1
@@ -112,7 +121,7 @@ class Waker:
     async def after(self, seen: int, timeout: float) -> None:
         """Return once it woke since `seen` (at once if it already has), or after `timeout`."""
         self._loop = asyncio.get_running_loop()
-        if self.wakes != seen:
+        if self.wakes != seen or self.stopped:
             return
         if self._woken is None:
             self._woken = asyncio.Event()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from types import TracebackType
+from types import FrameType, TracebackType
 
 import uvicorn
 from fastapi import FastAPI
@@ -28,16 +28,29 @@ def config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
     )
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, which also ends the app's event streams when it is told to stop
+    (SIGINT, SIGTERM): requests in flight finish, streams end at once."""
+
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        super().__init__(config(app, host, port))
+        self.app = app
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.app.state.waker.stop()
+        super().handle_exit(sig, frame)
+
+
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Serve until interrupted (SIGINT or SIGTERM: requests in flight finish first)."""
-    uvicorn.Server(config(app, host, port)).run()
+    Server(app, host, port).run()
 
 
 class Background:
     """The app served from a thread on `127.0.0.1` and a free port, while the `with` lasts."""
 
     def __init__(self, app: FastAPI) -> None:
-        self.server = uvicorn.Server(config(app, "127.0.0.1", 0))
+        self.server = Server(app, "127.0.0.1", 0)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
@@ -61,5 +74,6 @@ class Background:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.server.app.state.waker.stop()
         self.server.should_exit = True
         self.thread.join(timeout=GRACE)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 import ledger
+from ledger.http.server import GRACE
 
 LEDGER = [sys.executable, "-m", "ledger.cli.main"]
 
@@ -127,3 +128,37 @@ def test_a_stop_answers_the_append_in_flight_first(tmp_path: Path) -> None:
     assert len(recorded) == 8000
     with ledger.open(f"sqlite:///{db}") as lg:
         assert lg.head() == recorded[-1]["last_position"]
+
+
+@pytest.mark.slow
+def test_a_stop_ends_the_open_streams_at_once(tmp_path: Path) -> None:
+    """SIGTERM while a client follows the stream: the stream ends (the client resumes
+    elsewhere from its last id) and the server stops, without waiting out its grace."""
+    db = str(tmp_path / "kz.db")
+    assert _run("init", "--db", db, "--seeds").returncode == 0
+    created = _run("keys", "create", "feed", "--scope", "read", "--db", db, "--json")
+    token = json.loads(created.stdout)["token"]
+    server, url = serving(db)
+    ids: list[str] = []
+    following = threading.Event()
+
+    def follow() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.stream("GET", f"{url}/v1/events/stream", headers=headers, timeout=60) as r:
+            for line in r.iter_lines():
+                if line.startswith("id:"):
+                    ids.append(line[3:].strip())
+                    following.set()
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    assert following.wait(timeout=30)
+    time.sleep(0.5)  # caught up: the stream waits for the next event
+    server.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    server.wait(timeout=GRACE + 10)
+    reader.join(timeout=10)
+    assert time.monotonic() - signalled < GRACE / 3
+    assert not reader.is_alive()  # the stream ended; the client saw every event to the head
+    with ledger.open(f"sqlite:///{db}") as lg:
+        assert ids[-1] == str(lg.head())

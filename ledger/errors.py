@@ -52,6 +52,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 __all__ = [
     "AlreadyExistsError",
@@ -89,7 +90,20 @@ __all__ = [
 
 
 class LedgerError(Exception):
-    """The root of every error the ledger raises on purpose."""
+    """The root of every error the ledger raises on purpose.
+
+    Each pickles as its class, message and attributes, whatever its constructor takes, so
+    it crosses to another process intact (a worker of a pool, a queue)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuilt, (type(self), self.args, dict(vars(self))))
+
+
+def _rebuilt(kind: type[LedgerError], args: tuple[Any, ...], state: dict[str, Any]) -> LedgerError:
+    """An error as pickled, without calling its constructor again."""
+    error = kind.__new__(kind, *args)
+    vars(error).update(state)
+    return error
 
 
 FieldPath = tuple[str | int, ...]

@@ -3,9 +3,22 @@ it is about — read from the error, never from its message."""
 
 from __future__ import annotations
 
+import pickle
+
+import pytest
 from hypothesis import given
 
-from ledger.errors import InvalidInputError, QuantityParseError, field_path
+from ledger.errors import (
+    InvalidInputError,
+    LedgerError,
+    LockHolder,
+    LockTimeoutError,
+    QuantityParseError,
+    ReplicaBehindError,
+    SchemaMismatchError,
+    UnknownFigureError,
+    field_path,
+)
 from ledger.service.commands import report_in_error
 from tests.strategies import field_paths
 
@@ -46,3 +59,24 @@ class TestReportInError:
         """A field of a single report, or of no report, is not located in a batch."""
         for field in ("value", "published_at", "reports", "reports[2]", "--at"):
             assert report_in_error(InvalidInputError(field, "bad")) is None
+
+
+class TestPickling:
+    @pytest.mark.parametrize(
+        "error",
+        [
+            LockTimeoutError("writers' lock", 30.0, LockHolder(pid=7, user="ledger")),
+            UnknownFigureError("kz/kiled", "figure", "kz/killed"),
+            InvalidInputError("reports[3].claims[0].value", "no number"),
+            ReplicaBehindError(9, 3, 5.0),
+            SchemaMismatchError("0009", "0011", newer=False),
+        ],
+        ids=lambda error: type(error).__name__,
+    )
+    def test_an_error_crosses_to_another_process_intact(self, error: LedgerError) -> None:
+        """Pickled (as a pool's worker returns it), an error comes back as its class, with
+        its message and attributes, whatever its constructor takes."""
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert str(back) == str(error)
+        assert vars(back) == vars(error)
